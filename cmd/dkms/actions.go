@@ -1,0 +1,205 @@
+package main
+
+import (
+	"fmt"
+	"runtime"
+	"sort"
+	"strings"
+
+	"github.com/dkms-go/dkms/internal/kernel"
+	"github.com/dkms-go/dkms/internal/tree"
+)
+
+// actionSpec says how one action is checked and run (dkms-behaviour §3.5).
+type actionSpec struct {
+	run        func(a *app) error
+	needMV     bool // module and version must be given
+	noAll      bool // --all is refused
+	oneKernel  bool // exactly one kernel (autoinstall, match, kernel_*)
+	explicitK  bool // that kernel must be given with -k (kernel_*)
+	notBroken  bool // refuse a broken module
+	needAdded  bool // module/version must be added
+	mutates    bool // takes the tree lock
+	kernelList bool // fills the default kernel/arch lists
+}
+
+var actions map[string]actionSpec
+
+func init() {
+	actions = map[string]actionSpec{
+		"add":             {run: (*app).cmdAdd, noAll: true, mutates: true},
+		"build":           {run: (*app).cmdBuild, noAll: true, notBroken: true, mutates: true, kernelList: true},
+		"install":         {run: (*app).cmdInstall, noAll: true, notBroken: true, mutates: true, kernelList: true},
+		"uninstall":       {run: (*app).cmdUninstall, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"unbuild":         {run: (*app).cmdUnbuild, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"remove":          {run: (*app).cmdRemove, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"status":          {run: (*app).cmdStatus},
+		"conf":            {run: (*app).cmdConf},
+		"autoinstall":     {run: (*app).cmdAutoinstall, oneKernel: true, mutates: true, kernelList: true},
+		"kernel_postinst": {run: (*app).cmdAutoinstall, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
+		"kernel_preinst":  {run: (*app).cmdKernelRemove, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
+		"kernel_prerm":    {run: (*app).cmdKernelRemove, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
+		"match":           {run: (*app).cmdMatch, oneKernel: true, mutates: true, kernelList: true},
+		"generate_mok":    {run: (*app).cmdGenerateMOK},
+		"mktarball":       {run: (*app).cmdNotYet, needMV: true, notBroken: true, needAdded: true},
+		"ldtarball":       {run: (*app).cmdNotYet},
+		"doctor":          {run: (*app).cmdNotYet},
+	}
+}
+
+// dispatch checks the action's preconditions and runs it.
+func (a *app) dispatch() (int, error) {
+	o := a.o
+	if o.action == "" {
+		a.rep.errorBlock(`Unknown action specified: ""`)
+		a.rep.usage(a.argv0)
+		return exitOK, nil
+	}
+	spec := actions[o.action]
+	if err := a.checkKernels(spec); err != nil {
+		return 0, err
+	}
+	if err := a.checkModule(spec, o.action); err != nil {
+		return 0, err
+	}
+	if spec.mutates {
+		unlock, err := a.lock()
+		if err != nil {
+			return 0, err
+		}
+		defer unlock()
+		a.recover()
+	}
+	if err := spec.run(a); err != nil {
+		return 0, err
+	}
+	return exitOK, nil
+}
+
+// checkKernels applies the kernel-count rules and builds the kernel and
+// arch lists (§3.3, §3.4).
+func (a *app) checkKernels(spec actionSpec) error {
+	o := a.o
+	if spec.oneKernel {
+		if o.all {
+			return errf(exitNotAllowed, fmt.Sprintf("The action %s does not support the --all parameter.", o.action))
+		}
+		if spec.explicitK && len(o.kernels) != 1 {
+			return errf(exitConfMissing, fmt.Sprintf("The action %s requires exactly one kernel version parameter on the command line.", o.action))
+		}
+		if len(o.kernels) > 1 {
+			return errf(exitConfMissing, fmt.Sprintf("The action %s does not support multiple kernel version parameters on the command line.", o.action))
+		}
+	}
+	if spec.noAll && o.all {
+		return errf(exitNotAllowed, fmt.Sprintf("The action %s does not support the --all parameter.", o.action))
+	}
+	if !spec.kernelList {
+		return nil
+	}
+	if o.all && o.module != "" && o.version != "" {
+		o.kernels, o.arches = a.allBuilds(o.module, o.version)
+	}
+	if len(o.kernels) == 0 && !o.all {
+		o.kernels = []string{kernelRunning()}
+	}
+	if len(o.arches) == 0 && len(o.kernels) > 0 {
+		o.arches = []string{kernelMachine()}
+	}
+	for len(o.arches) < len(o.kernels) {
+		o.arches = append(o.arches, o.arches[len(o.arches)-1])
+	}
+	for i := range o.kernels {
+		if o.kernels[i] == "" {
+			return errf(exitEmptyKernel, fmt.Sprintf("Empty kernelver[%d]", i))
+		}
+		if o.arches[i] == "" {
+			return errf(exitEmptyKernel, fmt.Sprintf("Empty arch[%d]", i))
+		}
+	}
+	return nil
+}
+
+// allBuilds lists what --all means: every K/A m/v is built for, the ones
+// only built first and the installed ones after, each in version order.
+func (a *app) allBuilds(m, v string) (kernels, arches []string) {
+	var built, installed []tree.KernelArch
+	for _, ka := range a.layout.Builds(m, v) {
+		if a.layout.IsInstalled(m, v, ka.Kernel, ka.Arch) {
+			installed = append(installed, ka)
+		} else {
+			built = append(built, ka)
+		}
+	}
+	for _, group := range [][]tree.KernelArch{built, installed} {
+		sort.SliceStable(group, func(i, j int) bool {
+			return kernel.CompareVersions(group[i].Kernel+"/"+group[i].Arch, group[j].Kernel+"/"+group[j].Arch) < 0
+		})
+		for _, ka := range group {
+			kernels = append(kernels, ka.Kernel)
+			arches = append(arches, ka.Arch)
+		}
+	}
+	return kernels, arches
+}
+
+// checkModule applies the module/version preconditions (§3.5, §3.8).
+func (a *app) checkModule(spec actionSpec, action string) error {
+	o := a.o
+	if spec.needMV && (o.module == "" || o.version == "") {
+		return missingModuleVersion(action)
+	}
+	if o.module != "" {
+		if err := checkModuleNames(o); err != nil {
+			return err
+		}
+	}
+	for _, k := range append(append([]string(nil), o.kernels...), o.arches...) {
+		if k != "" && tree.CheckName("kernel", k) != nil {
+			return errf(exitGeneric, fmt.Sprintf("Invalid kernel or arch name %q.", k))
+		}
+	}
+	if spec.notBroken && o.module != "" && o.version != "" && a.layout.IsBroken(o.module, o.version) {
+		return brokenError(o.module, o.version)
+	}
+	if spec.needAdded && !a.layout.IsAdded(o.module, o.version) {
+		return errf(exitState, fmt.Sprintf("The module/version combo: %s/%s is not located in the DKMS tree.", o.module, o.version))
+	}
+	return nil
+}
+
+// checkModuleNames refuses module and version names that would make
+// paths outside the trees ("..", slashes); the reference accepts them.
+func checkModuleNames(o *options) error {
+	if tree.CheckName("module", o.module) == nil && (o.version == "" || tree.CheckName("version", o.version) == nil) {
+		return nil
+	}
+	if o.mvArg != "" && isDir(o.mvArg) {
+		return errf(exitNoConf, o.mvArg+" must contain a dkms.conf file!")
+	}
+	return errf(exitGeneric, fmt.Sprintf("Invalid module/version %q: names must not contain '/' or start with '.'.", moduleVersion(o.module, o.version)))
+}
+
+func missingModuleVersion(action string) error {
+	return errf(exitGeneric, "Arguments <module> and <module-version> are not specified.",
+		"Usage: "+action+" <module>/<module-version> or",
+		"       "+action+" -m <module>/<module-version> or",
+		"       "+action+" -m <module> -v <module-version>")
+}
+
+func brokenError(m, v string) error {
+	return errf(exitConfMissing, m+"/"+v+" is broken!",
+		"Missing the source directory or the symbolic link pointing to it.",
+		"Manual intervention is required!")
+}
+
+func (a *app) cmdNotYet() error {
+	return errf(exitGeneric, fmt.Sprintf("The action %s is not implemented yet.", a.o.action))
+}
+
+func numCPU() int { return runtime.NumCPU() }
+
+// moduleVersion renders m/v.
+func moduleVersion(m, v string) string { return m + "/" + v }
+
+var _ = strings.TrimSpace

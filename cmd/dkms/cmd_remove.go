@@ -1,0 +1,210 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/dkms-go/dkms/internal/build"
+	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/install"
+	"github.com/dkms-go/dkms/internal/run"
+)
+
+// cmdUninstall uninstalls from each kernel (§3.6 uninstall); the first
+// failure ends the run, as in the reference.
+func (a *app) cmdUninstall() error {
+	for i, k := range a.o.kernels {
+		if i > 0 {
+			a.rep.say("")
+		}
+		if err := a.maybeUninstall(k, a.o.arches[i]); err != nil {
+			return err
+		}
+	}
+	a.postTransaction()
+	return nil
+}
+
+// cmdUnbuild uninstalls and deletes the build of each kernel.
+func (a *app) cmdUnbuild() error {
+	for i, k := range a.o.kernels {
+		if i > 0 {
+			a.rep.say("")
+		}
+		if err := a.uninstallAndUnbuild(k, a.o.arches[i]); err != nil {
+			return err
+		}
+	}
+	a.postTransaction()
+	return nil
+}
+
+// cmdRemove unbuilds each kernel and drops the version from the tree when
+// nothing else is built (§3.6 remove).
+func (a *app) cmdRemove() error {
+	m, v := a.o.module, a.o.version
+	a.cleanLeftovers(m, v)
+	for i, k := range a.o.kernels {
+		if err := a.uninstallAndUnbuild(k, a.o.arches[i]); err != nil {
+			return err
+		}
+		a.rep.say("")
+	}
+	if !hasBuildDirs(a.layout.Version(m, v)) {
+		a.rep.say("Deleting module %s completely from the DKMS tree.", moduleVersion(m, v))
+		// The source link goes first: the version is no longer "added"
+		// even if the rest of the removal is interrupted.
+		if err := a.runner.Remove(a.layout.SourceLink(m, v)); err != nil {
+			return err
+		}
+		if err := a.runner.RemoveAll(a.layout.Version(m, v)); err != nil {
+			return err
+		}
+	}
+	if countVisible(a.layout.Module(m)) == 0 {
+		a.runner.RemoveAll(a.layout.Module(m))
+	}
+	a.postTransaction()
+	return nil
+}
+
+func (a *app) uninstallAndUnbuild(k, arch string) error {
+	if err := a.maybeUninstall(k, arch); err != nil {
+		return err
+	}
+	m, v := a.o.module, a.o.version
+	if !a.layout.IsBuilt(m, v, k, arch) {
+		a.rep.say("Module %s is not built for kernel %s (%s). Skipping...", moduleVersion(m, v), k, arch)
+		return nil
+	}
+	if err := a.runner.RemoveAll(a.layout.Built(m, v, k, arch)); err != nil {
+		return err
+	}
+	kdir := filepath.Dir(a.layout.Built(m, v, k, arch))
+	if len(subdirs(kdir)) == 0 {
+		a.runner.RemoveAll(kdir)
+	}
+	return nil
+}
+
+func (a *app) maybeUninstall(k, arch string) error {
+	m, v := a.o.module, a.o.version
+	if !a.layout.IsInstalled(m, v, k, arch) {
+		a.rep.say("Module %s is not installed for kernel %s (%s). Skipping...", moduleVersion(m, v), k, arch)
+		return nil
+	}
+	return a.doUninstall(k, arch)
+}
+
+// doUninstall is the reference's do_uninstall: take the module out of the
+// install tree, run POST_REMOVE and depmod.
+func (a *app) doUninstall(k, arch string) error {
+	m, v := a.o.module, a.o.version
+	a.rep.say("Module %s for kernel %s (%s):", moduleVersion(m, v), k, arch)
+	cfg, err := a.readConf(confRequest{module: m, version: v, kernel: k, arch: arch})
+	if err != nil {
+		man, _ := a.layout.ReadManifest(m, k, arch)
+		if man == nil || man.Version != v {
+			return err
+		}
+	}
+	req := install.Request{Module: m, Version: v, Kernel: k, Arch: arch}
+	postRemove := ""
+	if cfg != nil {
+		req = a.installRequest(cfg, k, arch)
+		postRemove = cfg.PostRemove
+	}
+	wasActive, err := a.installer().Uninstall(req)
+	if err != nil {
+		return err
+	}
+	build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, "post_remove", postRemove, a.layout.SourceLink(m, v))
+	if a.deferDepmod {
+		a.pendingDepmod[k] = true
+	} else if err := a.depmod(k); err != nil {
+		return err
+	}
+	a.dropOriginals(wasActive, m, k, arch)
+	return nil
+}
+
+// dropOriginals deletes what is left of the original-module archive once
+// the module is no longer active on K/A, as the reference does.
+func (a *app) dropOriginals(wasActive bool, m, k, arch string) {
+	dir := a.layout.Originals(m, k, arch)
+	if wasActive && isDir(dir) {
+		a.rep.say("Removing original module(s) from DKMS tree for kernel %s (%s)", k, arch)
+		a.runner.RemoveAll(dir)
+		if len(subdirs(filepath.Dir(dir))) == 0 {
+			a.runner.RemoveAll(filepath.Dir(dir))
+		}
+	}
+	top := filepath.Join(a.layout.Module(m), "original_module")
+	if isDir(top) && len(subdirs(top)) == 0 {
+		a.runner.RemoveAll(top)
+	}
+}
+
+// cleanLeftovers removes staging directories of interrupted builds and
+// empty first-level directories of DT/m/v.
+func (a *app) cleanLeftovers(m, v string) {
+	tmps, _ := filepath.Glob(filepath.Join(a.layout.Version(m, v), "*", ".tmp_*"))
+	for _, t := range tmps {
+		a.runner.RemoveAll(t)
+	}
+	for _, d := range subdirs(a.layout.Version(m, v)) {
+		p := filepath.Join(a.layout.Version(m, v), d)
+		if ents, err := os.ReadDir(p); err == nil && len(ents) == 0 {
+			a.runner.Remove(p)
+		}
+	}
+}
+
+// hasBuildDirs reports whether DT/m/v holds a directory other than the
+// reference's bookkeeping ones (build, tarball, source, ...).
+func hasBuildDirs(dir string) bool {
+	for _, d := range subdirs(dir) {
+		keep := false
+		for _, suffix := range []string{"build", "tarball", "driver_disk", "rpm", "deb", "source"} {
+			keep = keep || strings.HasSuffix(d, suffix)
+		}
+		if !keep {
+			return true
+		}
+		if fi, err := os.Lstat(filepath.Join(dir, d)); err == nil && fi.Mode()&os.ModeSymlink != 0 && d != "source" {
+			continue
+		}
+	}
+	return false
+}
+
+// subdirs lists the visible real directories (not links) in dir.
+func subdirs(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
+// postTransaction runs framework.conf's post_transaction command after a
+// successful change, with its output in DT/post_transaction.log (§5).
+func (a *app) postTransaction() {
+	cmd := a.fw["post_transaction"]
+	if cmd == "" {
+		return
+	}
+	log := filepath.Join(a.layout.DKMS, "post_transaction.log")
+	os.WriteFile(log, nil, 0o644)
+	inv := &build.Invoker{Runner: a.runner, Out: a.rep.out, Env: a.env, Verbose: a.o.verbose}
+	inv.Invoke(a.ctx, "Executing post-transaction command", cmd, "", log, false)
+}
+
+var (
+	_ = fileutil.Exists
+	_ = run.ExitCode
+)

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"os"
+	"time"
+
+	"github.com/dkms-go/dkms/internal/sign"
+)
+
+// cmdGenerateMOK makes the signing key and certificate if they are missing
+// (§3.13), natively: no openssl needed.
+func (a *app) cmdGenerateMOK() error {
+	keyPath, certPath := a.mokPaths()
+	a.rep.say("Signing key: %s", keyPath)
+	a.rep.say("Public certificate (MOK): %s", certPath)
+	if isFile(keyPath) && isFile(certPath) {
+		return nil
+	}
+	if !a.generateMOK(keyPath, certPath) {
+		return silent(exitGeneric)
+	}
+	return nil
+}
+
+// generateMOK creates a missing key pair and says so; it never overwrites
+// an existing key or certificate. It reports whether both now exist.
+func (a *app) generateMOK(keyPath, certPath string) bool {
+	a.rep.say("Certificate or key are missing, generating self signed certificate for MOK...")
+	a.runner.Step("generate_mok " + keyPath)
+	if err := sign.GenerateMOK(keyPath, certPath, time.Now()); err != nil {
+		if !isFile(keyPath) {
+			a.rep.say("Key file %s not found and can't be generated, modules won't be signed", keyPath)
+		} else {
+			a.rep.say("Certificate file %s not found and can't be generated, modules won't be signed", certPath)
+		}
+		a.rep.warn("Generating the signing key failed: " + err.Error())
+		return false
+	}
+	return true
+}
+
+// secureBootHint tells the user, once per run, when Secure Boot is on and
+// the certificate modules are signed with is neither enrolled nor pending
+// enrollment: such modules would be refused with "Key was rejected by
+// service". It prints the command that enrolls it.
+func (a *app) secureBootHint(certPath string) {
+	if a.hinted {
+		return
+	}
+	a.hinted = true
+	efivars := a.sysPath("/sys/firmware/efi/efivars")
+	on, err := sign.SecureBootState(efivars)
+	if err != nil || !on {
+		return
+	}
+	der, err := os.ReadFile(certPath)
+	if err != nil {
+		return
+	}
+	enrolled, pending, err := sign.CertEnrolled(efivars, der)
+	if err != nil || enrolled || pending {
+		return
+	}
+	a.rep.warn("Secure Boot is enabled and the module signing certificate "+certPath,
+		"is not enrolled: the kernel will refuse modules signed with it.",
+		"Enroll it with: mokutil --import "+certPath,
+		"then reboot and confirm the enrollment in the MOK manager.")
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+
+	"github.com/dkms-go/dkms/internal/kernel"
+	"github.com/dkms-go/dkms/internal/run"
+	"github.com/dkms-go/dkms/internal/sign"
+)
+
+// kernelPrep is what building for one kernel/arch needs to know, worked
+// out once per kernel/arch per run as the reference does.
+type kernelPrep struct {
+	kernel, arch string
+	ksrc         string
+	config       kernel.Config     // the kernel's .config; nil when absent
+	env          []string          // CC/KERNEL_CC/LD/KERNEL_LD for make
+	llvm         bool
+	stripTool    string
+	compressExt  string
+	sign         func(ctx context.Context, path string) error
+}
+
+// prepareKernel checks the headers and prepares signing for k/arch; it
+// prints the signing prologue and the empty line that ends it.
+func (a *app) prepareKernel(k, arch string) (*kernelPrep, error) {
+	key := k + "/" + arch
+	if p, ok := a.prepared[key]; ok {
+		return p, nil
+	}
+	ksrc := a.kernelSourceDir(k)
+	if !isDir(filepath.Join(ksrc, "include")) {
+		return nil, errf(exitNoHeaders, "Your kernel headers for kernel "+k+" cannot be found at "+
+			filepath.Join(a.layout.KernelDir(k), "build")+" or "+filepath.Join(a.layout.KernelDir(k), "source")+".",
+			"Please install the linux-headers-"+k+" package or use the --kernelsourcedir option to tell DKMS where it's located.")
+	}
+	p := &kernelPrep{kernel: k, arch: arch, ksrc: ksrc}
+	cfgPath := a.kernelConfigPath(ksrc)
+	p.config, _ = kernel.ReadConfig(cfgPath)
+	p.env, p.llvm = compilerEnv(p.config, ksrc)
+	p.stripTool = "strip"
+	if envValue(p.env, "CC") == "clang" {
+		p.stripTool = "llvm-strip"
+	}
+	p.compressExt = kernel.ModuleCompression(a.layout.KernelDir(k), p.config)
+	a.prepareSigning(p, cfgPath)
+	a.rep.say("")
+	if a.prepared == nil {
+		a.prepared = map[string]*kernelPrep{}
+	}
+	a.prepared[key] = p
+	return p, nil
+}
+
+// compilerEnv picks the compiler the kernel was built with (§7.9).
+func compilerEnv(cfg map[string]string, ksrc string) (env []string, llvm bool) {
+	if cfg == nil {
+		return nil, false
+	}
+	cc := strings.Trim(cfg["CONFIG_CC_VERSION_TEXT"], `"`)
+	cc, _, _ = strings.Cut(cc, " ")
+	if cfg["CONFIG_CC_IS_CLANG"] == "y" {
+		cc = "clang"
+		llvm = true
+	}
+	if cc != "" && lookPath(cc) {
+		env = append(env, "CC="+cc, "KERNEL_CC="+cc)
+	}
+	if cfg["CONFIG_LD_IS_LLD"] == "y" && lookPath("ld.lld") {
+		env = append(env, "LD=ld.lld", "KERNEL_LD=ld.lld")
+	}
+	return env, llvm
+}
+
+// prepareSigning decides whether and how modules are signed (§7.2) and
+// prints the reference's prologue. Signing is native: the key and
+// certificate are read here and each module is signed in-process, with
+// output byte-identical to the kernel's sign-file. A sign_file set in
+// framework.conf is run instead, as the reference runs it.
+func (a *app) prepareSigning(p *kernelPrep, cfgPath string) {
+	if p.config == nil {
+		a.rep.say("Kernel config %s not found, modules won't be signed", cfgPath)
+		return
+	}
+	hash := strings.Trim(p.config["CONFIG_MODULE_SIG_HASH"], `"`)
+	if _, ok := p.config["CONFIG_MODULE_SIG_HASH"]; !ok {
+		a.rep.say("The kernel is built without module signing facility, modules won't be signed")
+		return
+	}
+	tool := a.fw["sign_file"]
+	a.rep.say("Sign command: %s", a.pick(tool, a.referenceSignFile(p.kernel)))
+	if tool != "" && !executableFile(tool) {
+		a.rep.say("Binary %s not found, modules won't be signed", tool)
+		return
+	}
+	keyPath, certPath := a.mokPaths()
+	a.rep.say("Signing key: %s", keyPath)
+	a.rep.say("Public certificate (MOK): %s", certPath)
+	if !strings.HasPrefix(keyPath, "pkcs11:") && (!isFile(keyPath) || !isFile(certPath)) {
+		if !a.generateMOK(keyPath, certPath) {
+			return
+		}
+	}
+	if tool != "" {
+		p.sign = func(ctx context.Context, path string) error {
+			return a.runner.Run(ctx, run.Cmd{Path: tool, Args: []string{hash, keyPath, certPath, path}})
+		}
+		return
+	}
+	p.sign = a.nativeSigner(hash, keyPath, certPath)
+	a.secureBootHint(certPath)
+}
+
+// nativeSigner signs with the sign package; keys are loaded on first use.
+func (a *app) nativeSigner(hash, keyPath, certPath string) func(context.Context, string) error {
+	return func(_ context.Context, path string) error {
+		key, cert, err := sign.LoadKeyPair(keyPath, certPath)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		a.runner.Step("sign " + path)
+		out, err := sign.Sign(b, key, cert, hash)
+		if err != nil {
+			return err
+		}
+		return a.runner.WriteFile(path, out, 0o644)
+	}
+}
+
+// referenceSignFile is the sign-file the reference would use for k; we
+// name it in the prologue because our signatures are byte-identical to it.
+func (a *app) referenceSignFile(k string) string {
+	var p string
+	switch {
+	case strings.HasPrefix(a.distro, "debian"):
+		if i := strings.LastIndex(k, "."); i >= 0 {
+			p = "/usr/lib/linux-kbuild-" + k[:i] + "/scripts/sign-file"
+		}
+	case strings.HasPrefix(a.distro, "ubuntu"):
+		p = "/usr/src/linux-headers-" + k + "/scripts/sign-file"
+	case strings.HasPrefix(a.distro, "gentoo"):
+		p = "/usr/src/linux-" + k + "/scripts/sign-file"
+	}
+	if p == "" || !isFile(p) {
+		p = filepath.Join(a.layout.KernelDir(k), "build", "scripts", "sign-file")
+	}
+	return p
+}
+
+// mokPaths are the signing key and certificate: framework.conf's, else
+// mok.key and mok.pub in the dkms tree (/var/lib/dkms by default, as the
+// reference hardcodes).
+func (a *app) mokPaths() (string, string) {
+	return a.pick(a.fw["mok_signing_key"], filepath.Join(a.layout.DKMS, "mok.key")),
+		a.pick(a.fw["mok_certificate"], filepath.Join(a.layout.DKMS, "mok.pub"))
+}
+
+func lookPath(name string) bool {
+	_, err := exec.LookPath(name)
+	return err == nil
+}
+
+func executableFile(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
+}
+
+func envValue(env []string, key string) string {
+	for _, kv := range env {
+		if k, v, ok := strings.Cut(kv, "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}

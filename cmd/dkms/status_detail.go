@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/install"
+	"github.com/dkms-go/dkms/internal/tree"
+)
+
+// statusModule is one dest module of a status entry: its built file and
+// whether the installed copy matches it.
+type statusModule struct {
+	built string
+	same  bool
+}
+
+// statusModules finds each dest module's built file and compares it with
+// the installed one: through the install manifest when we made the install,
+// else where the reference would look.
+func (a *app) statusModules(e *statusEntry) ([]statusModule, error) {
+	cfg, err := a.readConf(confRequest{module: e.Module, version: e.Version, kernel: e.Kernel, arch: e.Arch})
+	if err != nil {
+		return nil, err
+	}
+	builtDir := a.layout.BuiltModules(e.Module, e.Version, e.Kernel, e.Arch)
+	man, _ := a.layout.ReadManifest(e.Module, e.Kernel, e.Arch)
+	inst := a.installer()
+	req := a.installRequest(cfg, e.Kernel, e.Arch)
+	req.Module, req.Version = e.Module, e.Version
+	var out []statusModule
+	for _, m := range req.Modules {
+		sm := statusModule{built: install.FindModule(builtDir, m.DestName)}
+		if sm.built != "" && e.State == "installed" {
+			installed := ""
+			if man != nil && man.Version == e.Version {
+				installed = manifestPath(man.Files, filepath.Base(sm.built))
+			} else {
+				installed = inst.InstalledFile(req, m, builtDir)
+			}
+			sm.same = installed != "" && fileutil.SameContent(sm.built, installed)
+		}
+		out = append(out, sm)
+	}
+	return out, nil
+}
+
+// manifestPath finds the installed path of a module file by its name.
+func manifestPath(files []tree.File, name string) string {
+	for _, f := range files {
+		if filepath.Base(f.Path) == name {
+			return f.Path
+		}
+	}
+	return ""
+}
+
+// failureFile records the last failed build or install of m/v on K/A, for
+// `status --json`; the reference keeps no such record.
+func (a *app) failureFile(m, v, k, arch string) string {
+	return filepath.Join(a.layout.Version(m, v), ".last-failure-"+k+"-"+arch)
+}
+
+func (a *app) recordFailure(m, v, k, arch string, code int) {
+	if m == "" || v == "" || !isDir(a.layout.Version(m, v)) {
+		return
+	}
+	msg := fmt.Sprintf("%s exit %d", time.Now().UTC().Format(time.RFC3339), code)
+	if log := filepath.Join(a.layout.BuildDir(m, v), "make.log"); isFile(log) {
+		msg += " log " + log
+	}
+	os.WriteFile(a.failureFile(m, v, k, arch), []byte(msg+"\n"), 0o644)
+}
+
+func (a *app) clearFailure(m, v, k, arch string) {
+	os.Remove(a.failureFile(m, v, k, arch))
+}
+
+func (a *app) lastFailure(m, v, k, arch string) string {
+	b, err := os.ReadFile(a.failureFile(m, v, k, arch))
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}

@@ -1,0 +1,64 @@
+package run
+
+import (
+	"io/fs"
+	"os"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
+)
+
+// The methods below are the file side effects of dkms. Each records one
+// Step before acting, so the kill-point harness can stop a run between any
+// two of them.
+
+// MkdirAll creates dir and its parents.
+func (r *Runner) MkdirAll(dir string) error {
+	r.Step("mkdir " + dir)
+	return os.MkdirAll(dir, 0o755)
+}
+
+// WriteFile writes path atomically (temporary name, sync, rename).
+func (r *Runner) WriteFile(path string, data []byte, perm fs.FileMode) error {
+	r.Step("write " + path)
+	return fileutil.WriteAtomic(path, data, perm)
+}
+
+// CopyFile copies src to dst atomically.
+func (r *Runner) CopyFile(src, dst string, perm fs.FileMode) error {
+	r.Step("copy " + src + " " + dst)
+	return fileutil.CopyAtomic(src, dst, perm)
+}
+
+// CopyTree copies a directory tree; it is not atomic by itself: callers
+// copy into a staging name and Rename it.
+func (r *Runner) CopyTree(src, dst string) error {
+	r.Step("copytree " + src + " " + dst)
+	return fileutil.CopyTree(src, dst)
+}
+
+// Rename moves oldpath to newpath in one step.
+func (r *Runner) Rename(oldpath, newpath string) error {
+	r.Step("rename " + oldpath + " " + newpath)
+	return os.Rename(oldpath, newpath)
+}
+
+// Remove deletes one file or empty directory; a missing one is no error.
+func (r *Runner) Remove(path string) error {
+	r.Step("remove " + path)
+	if err := os.Remove(path); err != nil && !fileutil.IsNotExist(err) {
+		return err
+	}
+	return nil
+}
+
+// RemoveAll deletes a tree.
+func (r *Runner) RemoveAll(path string) error {
+	r.Step("removeall " + path)
+	return os.RemoveAll(path)
+}
+
+// Symlink points path at target, replacing an existing link atomically.
+func (r *Runner) Symlink(target, path string) error {
+	r.Step("symlink " + path + " -> " + target)
+	return fileutil.SymlinkAtomic(target, path)
+}
