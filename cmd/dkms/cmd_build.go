@@ -115,7 +115,7 @@ func (a *app) ensureAdded() error {
 // and exit 77.
 func (a *app) checkExclusive(cfg *conf.Config, m, v, k, arch string) error {
 	kconfig, _ := os.ReadFile(a.kernelConfigPath(a.kernelSourceDir(k)))
-	if cfg.Excluded(k, arch, kconfig) {
+	if excluded, _ := cfg.BuildExclusive.Excludes(k, arch, kconfig); excluded {
 		return &exitError{code: exitBuildExclusive, warn: true, lines: []string{
 			"The " + a.layout.Built(m, v, k, arch) + "/dkms.conf",
 			"for module " + moduleVersion(m, v) + " includes a BUILD_EXCLUSIVE directive",
@@ -170,10 +170,12 @@ func (a *app) exportVars(prep *kernelPrep) []string {
 
 func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) build.Job {
 	m, v := a.o.module, a.o.version
+	chosen, _ := cfg.MakeCommand(k) // an invalid MAKE_MATCH matches nothing, as in bash
+	patches, _ := cfg.Patches(k)
 	job := build.Job{
 		Module: m, Version: v, Kernel: k, Arch: arch, Release: releaseString,
-		MakeCmd:   build.MakeCommand(cfg.Make, cfg.MakeMatch, k, prep.ksrc, a.layout.BuildDir(m, v), a.jobs, prep.llvm),
-		Patches:   cfg.PatchesFor(k),
+		MakeCmd:   build.MakeCommand(chosen, k, prep.ksrc, a.layout.BuildDir(m, v), a.jobs, prep.llvm),
+		Patches:   patches,
 		PreBuild:  cfg.PreBuild,
 		PostBuild: cfg.PostBuild,
 		StripTool: prep.stripTool,

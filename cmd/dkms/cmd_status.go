@@ -19,7 +19,16 @@ type statusEntry struct {
 	Original  bool   `json:"original_module_saved"`
 	Missing   bool   `json:"built_modules_missing"`
 	Differs   bool   `json:"built_and_installed_differ"`
-	LastError string `json:"last_failure,omitempty"`
+	// Failures are the last failed build or install of this version per
+	// kernel/arch (only this entry's kernel for a built entry).
+	Failures []failure `json:"failures,omitempty"`
+}
+
+// failure is one recorded failure, for status --json.
+type failure struct {
+	Kernel string `json:"kernel"`
+	Arch   string `json:"arch"`
+	Last   string `json:"last_failure"`
 }
 
 // cmdStatus prints the state of every module/version, filtered by -m, -v,
@@ -169,9 +178,7 @@ func (a *app) printStatusLine(e statusEntry) {
 
 func (a *app) printStatusJSON(all []statusEntry) error {
 	for i := range all {
-		if all[i].Kernel != "" {
-			all[i].LastError = a.lastFailure(all[i].Module, all[i].Version, all[i].Kernel, all[i].Arch)
-		}
+		all[i].Failures = a.failures(&all[i])
 	}
 	doc := struct {
 		Version int           `json:"format_version"`

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -31,7 +32,11 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Setup:         setupSandbox,
-		Cmds:          map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakekernel": cmdFakeKernel},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fakekernel": cmdFakeKernel,
+			"realkernel": cmdRealKernel,
+		},
+		Condition: condition,
 	})
 }
 
@@ -51,6 +56,15 @@ func setupSandbox(env *testscript.Env) error {
 		}
 	}
 	env.Setenv(envConfDir, etc)
+	examples, err := filepath.Abs("../../examples")
+	if err != nil {
+		return err
+	}
+	env.Setenv("EXAMPLES", examples)
+	for name, k := range realKernels() {
+		env.Setenv(name, k)
+		env.Setenv(name+"RE", regexp.QuoteMeta(k)) // for use inside regexps
+	}
 	env.Setenv("parallel_jobs", "1")
 	env.Setenv("HOME", w)
 	return nil

@@ -80,10 +80,30 @@ func (a *app) clearFailure(m, v, k, arch string) {
 	os.Remove(a.failureFile(m, v, k, arch))
 }
 
-func (a *app) lastFailure(m, v, k, arch string) string {
-	b, err := os.ReadFile(a.failureFile(m, v, k, arch))
-	if err != nil {
-		return ""
+// failures lists the recorded failures of an entry's version.
+func (a *app) failures(e *statusEntry) []failure {
+	prefix := filepath.Join(a.layout.Version(e.Module, e.Version), ".last-failure-")
+	paths, _ := filepath.Glob(prefix + "*")
+	var out []failure
+	for _, p := range paths {
+		ka := strings.TrimPrefix(p, prefix)
+		k, arch := splitKernelArch(ka)
+		if e.Kernel != "" && (k != e.Kernel || arch != e.Arch) {
+			continue
+		}
+		b, err := os.ReadFile(p)
+		if err == nil {
+			out = append(out, failure{Kernel: k, Arch: arch, Last: strings.TrimSpace(string(b))})
+		}
 	}
-	return strings.TrimSpace(string(b))
+	return out
+}
+
+// splitKernelArch splits "K-A" at the last dash: arch names have none.
+func splitKernelArch(ka string) (string, string) {
+	i := strings.LastIndex(ka, "-")
+	if i < 0 {
+		return ka, ""
+	}
+	return ka[:i], ka[i+1:]
 }

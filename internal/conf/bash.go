@@ -126,9 +126,9 @@ func (j *job) bash(ctx context.Context, bash string, why error) (Values, *Report
 	j.c.Stdout.Write(head)
 	if !found {
 		if err == nil {
-			err = ErrExit
+			err = errors.New("exit status 0")
 		}
-		return nil, rep, &Error{File: j.files[0], Err: fmt.Errorf("evaluating with bash: %w", err)}
+		return nil, rep, &Error{File: j.files[0], Err: fmt.Errorf("%w (bash: %v)", ErrExit, err)}
 	}
 	v, depr := parseBashOutput(body, j.names)
 	rep.Deprecated = depr

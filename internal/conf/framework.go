@@ -1,28 +1,34 @@
 package conf
 
-// NOTE for the conf package's other authors: written by the lead so the
-// CLI can read framework.conf; replace the body if you have a better one.
-
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 )
 
 // ReadFramework reads dir/framework.conf and then dir/framework.conf.d/*.conf
-// (glob order) with the same two-pass evaluation as dkms.conf, importing
-// only the framework variables (§5). Missing files are skipped. It returns
-// each variable that is set, by name.
+// (in byte order; upstream's glob sorts by locale) the way upstream's
+// read_framework_conf does: each file through the same two-pass safe
+// source, importing only FrameworkVariables. Missing files are skipped.
+//
+// The result holds every framework variable that is set afterwards,
+// including values that came from c (c.DkmsTree, c.Vars, ...) or from the
+// environment, re-expanded once per file as upstream does. $i names the
+// file being read. Functions a file defines have no effect.
 func ReadFramework(ctx context.Context, dir string, c Context) (map[string]string, error) {
 	files := []string{filepath.Join(dir, frameworkFile)}
-	more, _ := filepath.Glob(filepath.Join(dir, frameworkDropInDir, frameworkDropInPattern))
-	files = append(files, more...)
-	vals, _, err := evalNames(ctx, files, c, FrameworkVariables, modeFramework)
+	dropIns, err := filepath.Glob(filepath.Join(dir, frameworkDropInDir, frameworkDropInPattern))
+	if err != nil {
+		return nil, fmt.Errorf("reading framework: %w", err)
+	}
+	files = append(files, dropIns...)
+	v, _, err := evalNames(ctx, files, c, FrameworkVariables, modeFramework)
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]string{}
-	for name := range vals {
-		out[name] = vals.Str(name)
+	for name := range v {
+		out[name] = v.Str(name)
 	}
 	return out, nil
 }

@@ -70,7 +70,9 @@ func (j *job) globals(seedBash bool) string {
 	set("verbose", c.Verbose)
 	b.WriteString(staticGlobals)
 	set("i", j.frameworkLoopValue())
-	set("parallel_jobs", c.ParallelJobs)
+	if j.mode != modeFramework || c.ParallelJobs != "" {
+		set("parallel_jobs", c.ParallelJobs) // not initialised before framework.conf
+	}
 	set("module", c.Module)
 	set("module_version", c.ModuleVersion)
 	fmt.Fprintf(&b, "kernelver[0]=%s\narch[0]=%s\n", shq(c.Kernel), shq(c.Arch))
