@@ -56,19 +56,20 @@ func (a *app) dispatch() (int, error) {
 		return exitOK, nil
 	}
 	spec := actions[o.action]
-	if err := a.checkKernels(spec); err != nil {
-		return 0, err
-	}
-	if err := a.checkModule(spec, o.action); err != nil {
-		return 0, err
-	}
 	if spec.mutates {
+		// Recovery first, so the checks below see a finished tree.
 		unlock, err := a.lock()
 		if err != nil {
 			return 0, err
 		}
 		defer unlock()
 		a.recover()
+	}
+	if err := a.checkKernels(spec); err != nil {
+		return 0, err
+	}
+	if err := a.checkModule(spec, o.action); err != nil {
+		return 0, err
 	}
 	if err := spec.run(a); err != nil {
 		return 0, err

@@ -51,16 +51,31 @@ func (a *app) add(action string) error {
 	return nil
 }
 
-// link creates DT/m/v/build and, last, the source link that marks the
-// module added.
+// link creates DT/m/v with its build directory and the source link that
+// marks the module added. A new version directory is put together under a
+// temporary name and renamed into place, so that no run killed half way
+// leaves a version directory without its link (which would read as
+// "broken").
 func (a *app) link(m, v, src string) error {
 	link := a.layout.SourceLink(m, v)
 	a.rep.say("Creating symlink %s -> %s", link, src)
-	if err := a.runner.MkdirAll(a.layout.BuildDir(m, v)); err != nil {
-		return fmt.Errorf("creating %s: %w", a.layout.BuildDir(m, v), err)
+	dir := a.layout.Version(m, v)
+	if isDir(dir) {
+		if err := a.runner.MkdirAll(a.layout.BuildDir(m, v)); err != nil {
+			return fmt.Errorf("creating %s: %w", a.layout.BuildDir(m, v), err)
+		}
+		return a.runner.Symlink(src, link)
 	}
-	if err := a.runner.Symlink(src, link); err != nil {
+	tmp := filepath.Join(a.layout.Module(m), fileutil.TempPrefix+"add-"+v)
+	a.runner.RemoveAll(tmp)
+	if err := a.runner.MkdirAll(filepath.Join(tmp, "build")); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	if err := a.runner.Symlink(src, filepath.Join(tmp, "source")); err != nil {
 		return fmt.Errorf("creating %s: %w", link, err)
+	}
+	if err := a.runner.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
 	}
 	return nil
 }

@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/kernel"
 )
@@ -59,16 +61,30 @@ func (a *app) doInstall(k, arch string) error {
 		return errf(exitPreInstall, "pre_install failed, aborting install.", "You may override by specifying --force.")
 	}
 	inst := a.installer()
+	// The marker makes the next run's recovery run depmod if this one is
+	// killed after the install and before depmod.
+	marker := a.depmodMarker(k, arch)
+	if err := a.runner.WriteFile(marker, nil, 0o644); err != nil {
+		return err
+	}
 	if err := inst.Install(a.ctx, req); err != nil {
+		a.runner.Remove(marker)
 		return err
 	}
 	build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, "post_install", cfg.PostInstall, src)
 	if err := a.depmod(k); err != nil {
 		inst.Out = discard{}
 		inst.Uninstall(req)
+		a.installer().Depmod(a.ctx, k)
+		a.runner.Remove(marker)
 		return err
 	}
-	return nil
+	return a.runner.Remove(marker)
+}
+
+// depmodMarker is the reference's DT/depmod-pending-K-A file.
+func (a *app) depmodMarker(k, arch string) string {
+	return filepath.Join(a.layout.DKMS, "depmod-pending-"+k+"-"+arch)
 }
 
 // installRequest turns a conf into the install package's request.
@@ -121,13 +137,45 @@ func (a *app) depmod(k string) error {
 	return nil
 }
 
-// recover finishes interrupted installs and uninstalls; it runs under the
-// tree lock before every mutating action.
+// recover finishes what interrupted runs left: installs and uninstalls
+// half done, depmods not run, temporary files and directories. It runs
+// under the tree lock before every mutating action, so nothing it removes
+// is in use.
 func (a *app) recover() {
 	inst := a.installer()
 	inst.Out = discard{}
 	for _, what := range inst.Recover() {
 		a.rep.warn("Rolled back an interrupted install of " + what + ".")
+	}
+	a.removeTemps()
+	markers, _ := filepath.Glob(filepath.Join(a.layout.DKMS, "depmod-pending-*"))
+	for _, m := range markers {
+		k, _ := splitKernelArch(strings.TrimPrefix(filepath.Base(m), "depmod-pending-"))
+		if err := inst.Depmod(a.ctx, k); err == nil {
+			a.runner.Remove(m)
+		}
+	}
+}
+
+// removeTemps deletes the temporary names of killed runs: ours
+// (.dkms-tmp-*) in the dkms and source trees and next to installed
+// modules, and the reference's build staging directories (.tmp_*).
+func (a *app) removeTemps() {
+	var globs []string
+	for _, g := range []string{"*", "*/*", "*/*/*", "*/*/*/*"} {
+		globs = append(globs, filepath.Join(a.layout.DKMS, g, fileutil.TempPrefix+"*"))
+	}
+	globs = append(globs, filepath.Join(a.layout.DKMS, "*/*/*/.tmp_*"), filepath.Join(a.layout.Source, fileutil.TempPrefix+"*"))
+	for _, man := range a.layout.Manifests() {
+		for _, f := range man.Files {
+			globs = append(globs, filepath.Join(filepath.Dir(f.Path), fileutil.TempPrefix+"*"))
+		}
+	}
+	for _, g := range globs {
+		matches, _ := filepath.Glob(g)
+		for _, m := range matches {
+			a.runner.RemoveAll(m)
+		}
 	}
 }
 

@@ -8,7 +8,6 @@ import (
 	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
-	"github.com/dkms-go/dkms/internal/run"
 )
 
 // cmdUninstall uninstalls from each kernel (§3.6 uninstall); the first
@@ -53,12 +52,7 @@ func (a *app) cmdRemove() error {
 	}
 	if !hasBuildDirs(a.layout.Version(m, v)) {
 		a.rep.say("Deleting module %s completely from the DKMS tree.", moduleVersion(m, v))
-		// The source link goes first: the version is no longer "added"
-		// even if the rest of the removal is interrupted.
-		if err := a.runner.Remove(a.layout.SourceLink(m, v)); err != nil {
-			return err
-		}
-		if err := a.runner.RemoveAll(a.layout.Version(m, v)); err != nil {
+		if err := a.removeTree(a.layout.Version(m, v)); err != nil {
 			return err
 		}
 	}
@@ -78,7 +72,7 @@ func (a *app) uninstallAndUnbuild(k, arch string) error {
 		a.rep.say("Module %s is not built for kernel %s (%s). Skipping...", moduleVersion(m, v), k, arch)
 		return nil
 	}
-	if err := a.runner.RemoveAll(a.layout.Built(m, v, k, arch)); err != nil {
+	if err := a.removeTree(a.layout.Built(m, v, k, arch)); err != nil {
 		return err
 	}
 	kdir := filepath.Dir(a.layout.Built(m, v, k, arch))
@@ -127,6 +121,18 @@ func (a *app) doUninstall(k, arch string) error {
 	}
 	a.dropOriginals(wasActive, m, k, arch)
 	return nil
+}
+
+// removeTree deletes a directory so that it vanishes in one step: it is
+// renamed to a hidden temporary name first, which status never shows and
+// the next run's recovery finishes deleting if this one is killed.
+func (a *app) removeTree(dir string) error {
+	tmp := filepath.Join(filepath.Dir(dir), fileutil.TempPrefix+"rm-"+filepath.Base(dir))
+	a.runner.RemoveAll(tmp)
+	if err := a.runner.Rename(dir, tmp); err != nil {
+		return err
+	}
+	return a.runner.RemoveAll(tmp)
 }
 
 // dropOriginals deletes what is left of the original-module archive once
@@ -204,7 +210,3 @@ func (a *app) postTransaction() {
 	inv.Invoke(a.ctx, "Executing post-transaction command", cmd, "", log, false)
 }
 
-var (
-	_ = fileutil.Exists
-	_ = run.ExitCode
-)

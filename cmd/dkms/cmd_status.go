@@ -11,14 +11,14 @@ import (
 // statusEntry is one line of `dkms status`: a module version's state,
 // overall or on one kernel/arch.
 type statusEntry struct {
-	Module    string `json:"module"`
-	Version   string `json:"version"`
-	Kernel    string `json:"kernel,omitempty"`
-	Arch      string `json:"arch,omitempty"`
-	State     string `json:"state"` // added, built, installed, broken
-	Original  bool   `json:"original_module_saved"`
-	Missing   bool   `json:"built_modules_missing"`
-	Differs   bool   `json:"built_and_installed_differ"`
+	Module   string `json:"module"`
+	Version  string `json:"version"`
+	Kernel   string `json:"kernel,omitempty"`
+	Arch     string `json:"arch,omitempty"`
+	State    string `json:"state"` // added, built, installed, broken
+	Original bool   `json:"original_module_saved"`
+	Missing  bool   `json:"built_modules_missing"`
+	Differs  bool   `json:"built_and_installed_differ"`
 	// Failures are the last failed build or install of this version per
 	// kernel/arch (only this entry's kernel for a built entry).
 	Failures []failure `json:"failures,omitempty"`
@@ -137,7 +137,7 @@ func (a *app) filterNames(names []string, want string) []string {
 
 // statusFlags fills the suffix flags of a built or installed entry.
 func (a *app) statusFlags(e *statusEntry) {
-	e.Original = isDir(a.layout.Originals(e.Module, e.Kernel, e.Arch))
+	e.Original = isDir(a.layout.Originals(e.Module, e.Kernel, e.Arch)) && !a.rollingBack(e.Module, e.Kernel, e.Arch)
 	mods, err := a.statusModules(e)
 	if err != nil {
 		return
@@ -152,6 +152,15 @@ func (a *app) statusFlags(e *statusEntry) {
 			return
 		}
 	}
+}
+
+// rollingBack reports an install or uninstall of m on K/A that a killed
+// run left half done: its manifest is there but not its kernel link. The
+// next mutating run rolls it back (restoring any originals), so status
+// already shows the state that follows.
+func (a *app) rollingBack(m, k, arch string) bool {
+	man, err := a.layout.ReadManifest(m, k, arch)
+	return err == nil && man != nil && a.layout.InstalledVersion(m, k, arch) != man.Version
 }
 
 func (a *app) printStatusLine(e statusEntry) {

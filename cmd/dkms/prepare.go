@@ -17,8 +17,8 @@ import (
 type kernelPrep struct {
 	kernel, arch string
 	ksrc         string
-	config       kernel.Config     // the kernel's .config; nil when absent
-	env          []string          // CC/KERNEL_CC/LD/KERNEL_LD for make
+	config       kernel.Config // the kernel's .config; nil when absent
+	env          []string      // CC/KERNEL_CC/LD/KERNEL_LD for make
 	llvm         bool
 	stripTool    string
 	compressExt  string

@@ -26,4 +26,3 @@ func MakeCommand(chosen, k, ksrc, buildDir string, jobs int, llvm bool) string {
 	}
 	return cmd
 }
-

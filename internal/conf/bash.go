@@ -124,6 +124,9 @@ func (j *job) bash(ctx context.Context, bash string, why error) (Values, *Report
 	}
 	head, body, found := bytes.Cut(out.Bytes(), []byte("\x00"+marker+"\x00"))
 	j.c.Stdout.Write(head)
+	if !found && run.ExitCode(err) < 0 {
+		return nil, rep, fmt.Errorf("evaluating %s with bash: %w", j.files[0], err)
+	}
 	if !found {
 		if err == nil {
 			err = errors.New("exit status 0")

@@ -85,6 +85,10 @@ type Context struct {
 
 	// Report, when non-nil, receives how the evaluation went.
 	Report *Report
+
+	// sandbox (tests only) refuses external commands and file writes, so
+	// fuzzed input cannot touch the machine.
+	sandbox bool
 }
 
 // Engine names the evaluator that produced a result.

@@ -43,7 +43,12 @@ safe_source() {
 # instead of safe_source, which the write-back cannot tell apart).
 __dkmsgo_write_back() {
     . "$to_source_file" >/dev/null
+    # Like dkms-conf-ref, skip unset variables without a fork unless echo or
+    # eval were redefined (then the index listing itself may print).
+    local __dkmsgo_all=
+    [[ "$(type -t echo; type -t eval; alias)" == $'builtin\nbuiltin' ]] || __dkmsgo_all=1
     for _export_env in "${export_envs[@]}"; do
+        [[ $__dkmsgo_all ]] || __dkmsgo_isset "$_export_env" || continue
         for _i in $(eval echo \$\(__dkmsgo_indices "${_export_env}"\)); do
             eval echo '$_export_env[$_i]=\"${'"${_export_env}"'[$_i]%$CR}\"'
         done
@@ -112,6 +117,16 @@ var harnessCall = map[evalMode]string{
 	modeFramework:     "read_framework_conf \"$__dkmsgo_names\"\n",
 }
 
+// parsedHarness parses harness once; running a parsed file does not
+// change it, so every evaluation can share it.
+var parsedHarness = sync.OnceValue(func() *syntax.File {
+	f, err := syntax.NewParser().Parse(strings.NewReader(harness), "dkms")
+	if err != nil {
+		panic("conf: harness does not parse: " + err.Error())
+	}
+	return f
+})
+
 // evaluator is the state of one in-process evaluation, shared by the
 // interpreter's handlers.
 type evaluator struct {
@@ -121,6 +136,7 @@ type evaluator struct {
 	mu         sync.Mutex
 	tmp        bytes.Buffer      // contents of the virtual temp file
 	pending    map[string]string // prepared text for the next `.` of a path
+	checked    map[string]error  // eval strings and files already checked
 	current    string            // conf file being read
 	unsup      error             // first unsupported construct met at run time
 	deprecated []Message
@@ -132,7 +148,7 @@ func (j *job) interp(ctx context.Context) (Values, *Report, error) {
 	if len(j.files) == 0 {
 		return Values{}, rep, nil
 	}
-	e := &evaluator{job: j, pending: map[string]string{}}
+	e := &evaluator{job: j, pending: map[string]string{}, checked: map[string]error{}}
 	e.tmpfile = fmt.Sprintf("%s/dkms.go%d", strings.TrimRight(j.c.TmpLocation, "/"), os.Getpid())
 	for _, f := range j.files {
 		if err := e.checkFile(f); err != nil {
@@ -145,13 +161,16 @@ func (j *job) interp(ctx context.Context) (Values, *Report, error) {
 		return nil, rep, fmt.Errorf("evaluating %s: %w", j.files[0], err)
 	}
 	prog, err := syntax.NewParser().Parse(strings.NewReader(
-		j.globals(true)+fmt.Sprintf("__dkmsgo_tmpfile=%s\n", shq(e.tmpfile))+harness+harnessCall[j.mode]), "dkms")
+		j.globals(true)+fmt.Sprintf("__dkmsgo_tmpfile=%s\n", shq(e.tmpfile))+harnessCall[j.mode]), "dkms")
 	if err != nil {
 		return nil, rep, fmt.Errorf("evaluating %s: harness: %w", j.files[0], err)
 	}
 	rctx, cancel := context.WithTimeout(ctx, j.c.Timeout)
 	defer cancel()
-	runErr := r.Run(rctx, prog)
+	runErr := r.Run(rctx, parsedHarness())
+	if runErr == nil {
+		runErr = r.Run(rctx, prog)
+	}
 	if err := e.outcome(ctx, rctx, r, runErr, stderr.Bytes()); err != nil {
 		return nil, rep, err
 	}
@@ -232,6 +251,9 @@ func (e *evaluator) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandl
 		case "__dkmsgo_sourced":
 			e.sourced(hc, args[1:])
 			return nil
+		}
+		if e.job.c.sandbox {
+			return interp.NewExitStatus(127)
 		}
 		if r := e.job.c.Runner; r != nil {
 			r.Step("exec " + strings.Join(args, " "))

@@ -103,6 +103,11 @@ func ownedBy(man *tree.Manifest, path string) bool {
 func (e *Env) restoreOriginals(man *tree.Manifest, quiet bool) {
 	for _, o := range man.Originals {
 		if !fileutil.Exists(o.Archived) {
+			// Already moved back by a run killed before it could
+			// delete the .origin note.
+			if fileutil.Exists(o.Archived + ".origin") {
+				e.Runner.Remove(o.Archived + ".origin")
+			}
 			continue
 		}
 		if !quiet {
