@@ -209,4 +209,3 @@ func (a *app) postTransaction() {
 	inv := &build.Invoker{Runner: a.runner, Out: a.rep.out, Env: a.env, Verbose: a.o.verbose}
 	inv.Invoke(a.ctx, "Executing post-transaction command", cmd, "", log, false)
 }
-
