@@ -21,6 +21,7 @@ type actionSpec struct {
 	needAdded  bool // module/version must be added
 	mutates    bool // takes the tree lock
 	kernelList bool // fills the default kernel/arch lists
+	noRecover  bool // skip recovery: doctor reports interrupted runs instead
 }
 
 var actions map[string]actionSpec
@@ -43,7 +44,7 @@ func init() {
 		"generate_mok":    {run: (*app).cmdGenerateMOK},
 		"mktarball":       {run: (*app).cmdNotYet, needMV: true, notBroken: true, needAdded: true},
 		"ldtarball":       {run: (*app).cmdNotYet},
-		"doctor":          {run: (*app).cmdNotYet},
+		"doctor":          {run: (*app).cmdDoctor, mutates: true, noRecover: true},
 	}
 }
 
@@ -63,7 +64,9 @@ func (a *app) dispatch() (int, error) {
 			return 0, err
 		}
 		defer unlock()
-		a.recover()
+		if !spec.noRecover {
+			a.recover()
+		}
 	}
 	if err := a.checkKernels(spec); err != nil {
 		return 0, err

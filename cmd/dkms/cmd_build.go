@@ -182,6 +182,7 @@ func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) build
 		Sign:      prep.sign,
 	}
 	job.CompressExt = prep.compressExt
+	job.Extra = map[string][]byte{buildRecordName: a.newBuildRecord(cfg, confRequest{module: m, version: v, kernel: k, arch: arch})}
 	for _, mod := range cfg.Modules {
 		job.Modules = append(job.Modules, build.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
 			DestName: mod.DestName, Strip: mod.Strip})

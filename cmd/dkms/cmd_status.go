@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
+	"sync"
 
 	"github.com/dkms-go/dkms/internal/tree"
 )
@@ -22,6 +24,8 @@ type statusEntry struct {
 	// Failures are the last failed build or install of this version per
 	// kernel/arch (only this entry's kernel for a built entry).
 	Failures []failure `json:"failures,omitempty"`
+
+	stderr []byte // what reading its dkms.conf printed, shown before the line
 }
 
 // failure is one recorded failure, for status --json.
@@ -80,14 +84,45 @@ func (a *app) statusEntries(m, v, k, arch string, suffixes bool) []statusEntry {
 				if a.layout.IsInstalled(mod, ver, ka.Kernel, ka.Arch) {
 					e.State = "installed"
 				}
-				if suffixes {
-					a.statusFlags(&e)
-				}
 				out = append(out, e)
 			}
 		}
 	}
+	if suffixes {
+		a.allStatusFlags(out)
+	}
 	return out
+}
+
+// allStatusFlags computes the suffix flags of every built or installed
+// entry, on all CPUs: each may need a dkms.conf evaluated. What an
+// evaluation prints on stderr is kept per entry and printed in order.
+func (a *app) allStatusFlags(entries []statusEntry) {
+	errs := make([]bytes.Buffer, len(entries))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < max(1, numCPU()); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				b := *a
+				b.env = append([]string(nil), a.env...)
+				b.rep.err = &errs[i]
+				b.statusFlags(&entries[i])
+			}
+		}()
+	}
+	for i := range entries {
+		if entries[i].Kernel != "" {
+			work <- i
+		}
+	}
+	close(work)
+	wg.Wait()
+	for i := range errs {
+		entries[i].stderr = errs[i].Bytes()
+	}
 }
 
 // buildsFor lists the K/A m/v is built for, within the -k/-a filter.
@@ -164,6 +199,7 @@ func (a *app) rollingBack(m, k, arch string) bool {
 }
 
 func (a *app) printStatusLine(e statusEntry) {
+	a.rep.err.Write(e.stderr)
 	switch e.State {
 	case "broken":
 		a.rep.say("%s/%s: broken", e.Module, e.Version)

@@ -23,24 +23,27 @@ type statusModule struct {
 // the installed one: through the install manifest when we made the install,
 // else where the reference would look.
 func (a *app) statusModules(e *statusEntry) ([]statusModule, error) {
-	cfg, err := a.readConf(confRequest{module: e.Module, version: e.Version, kernel: e.Kernel, arch: e.Arch})
-	if err != nil {
-		return nil, err
+	r := confRequest{module: e.Module, version: e.Version, kernel: e.Kernel, arch: e.Arch}
+	mods, ok := a.recordedModules(r)
+	if !ok {
+		cfg, err := a.readConf(r)
+		if err != nil {
+			return nil, err
+		}
+		mods = a.installRequest(cfg, e.Kernel, e.Arch).Modules
 	}
 	builtDir := a.layout.BuiltModules(e.Module, e.Version, e.Kernel, e.Arch)
 	man, _ := a.layout.ReadManifest(e.Module, e.Kernel, e.Arch)
-	inst := a.installer()
-	req := a.installRequest(cfg, e.Kernel, e.Arch)
-	req.Module, req.Version = e.Module, e.Version
+	req := install.Request{Module: e.Module, Version: e.Version, Kernel: e.Kernel, Arch: e.Arch, Modules: mods}
 	var out []statusModule
-	for _, m := range req.Modules {
+	for _, m := range mods {
 		sm := statusModule{built: install.FindModule(builtDir, m.DestName)}
 		if sm.built != "" && e.State == "installed" {
 			installed := ""
 			if man != nil && man.Version == e.Version {
 				installed = manifestPath(man.Files, filepath.Base(sm.built))
 			} else {
-				installed = inst.InstalledFile(req, m, builtDir)
+				installed = a.installer().InstalledFile(req, m, builtDir)
 			}
 			sm.same = installed != "" && fileutil.SameContent(sm.built, installed)
 		}

@@ -37,6 +37,9 @@ type Job struct {
 	Sign func(ctx context.Context, path string) error
 	// CompressExt is "", ".gz", ".xz" or ".zst".
 	CompressExt string
+	// Extra files written into DT/m/v/K/A with the build (name -> content),
+	// committed by the same rename.
+	Extra map[string][]byte
 }
 
 // Builder runs jobs against a tree.

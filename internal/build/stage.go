@@ -41,6 +41,11 @@ func (b *Builder) stage(ctx context.Context, job Job, dir string) error {
 			return err
 		}
 	}
+	for name, data := range job.Extra {
+		if err := os.WriteFile(filepath.Join(tmp, name), data, 0o644); err != nil {
+			return err
+		}
+	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"sync"
@@ -155,7 +156,7 @@ func (j *job) interp(ctx context.Context) (Values, *Report, error) {
 			return nil, rep, err
 		}
 	}
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	r, err := e.runner(&stderr)
 	if err != nil {
 		return nil, rep, fmt.Errorf("evaluating %s: %w", j.files[0], err)
@@ -211,13 +212,13 @@ func (e *evaluator) outcome(ctx, rctx context.Context, r *interp.Runner, runErr 
 
 // runner builds the interpreter with upstream's settings: the cleaned
 // environment, the conf's directory, extglob on.
-func (e *evaluator) runner(stderr *bytes.Buffer) (*interp.Runner, error) {
+func (e *evaluator) runner(stderr io.Writer) (*interp.Runner, error) {
 	c := e.job.c
 	return interp.New(
 		interp.Env(expand.ListEnviron(c.Environ...)),
 		interp.Dir(e.job.dir()),
 		interp.BashOpts("-s", "extglob"),
-		interp.StdIO(nil, c.Stdout, stderr),
+		interp.StdIO(nil, &lockedWriter{w: c.Stdout}, stderr),
 		interp.CallHandler(e.call),
 		interp.ExecHandlers(e.execMiddleware),
 		interp.OpenHandler(e.open),
@@ -347,4 +348,36 @@ func interpComplaint(stderr []byte) string {
 		}
 	}
 	return ""
+}
+
+// lockedWriter serialises writes: the commands of a pipeline write to the
+// same stream from several goroutines.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
+// lockedBuffer is a bytes.Buffer safe for concurrent writers.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
+}
+
+// Bytes returns the contents; call it once the writers are done.
+func (l *lockedBuffer) Bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Bytes()
 }

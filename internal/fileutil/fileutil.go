@@ -5,6 +5,7 @@
 package fileutil
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -155,9 +156,14 @@ func HashFile(path string) (string, error) {
 // SameContent reports whether two files hold the same bytes; a missing
 // file is never the same as anything.
 func SameContent(a, b string) bool {
-	ha, err1 := HashFile(a)
-	hb, err2 := HashFile(b)
-	return err1 == nil && err2 == nil && ha == hb
+	sa, err1 := os.Stat(a)
+	sb, err2 := os.Stat(b)
+	if err1 != nil || err2 != nil || sa.Size() != sb.Size() {
+		return false
+	}
+	ba, err1 := os.ReadFile(a)
+	bb, err2 := os.ReadFile(b)
+	return err1 == nil && err2 == nil && bytes.Equal(ba, bb)
 }
 
 // Exists reports whether path names anything, following links.

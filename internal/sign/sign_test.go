@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -364,6 +365,33 @@ func TestModinfoReadsSignature(t *testing.T) {
 	for _, want := range []string{MOKSubject, "sha512", "PKCS#7"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("modinfo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// BenchmarkSign signs 1 MB and 20 MB modules with sha256 and sha512; run
+// bench/sign-compress.sh to compare with sign-file.
+func BenchmarkSign(b *testing.B) {
+	dir := b.TempDir()
+	keyPath, certPath := filepath.Join(dir, "k"), filepath.Join(dir, "c")
+	if err := GenerateMOK(keyPath, certPath, time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	key, cert, err := LoadKeyPair(keyPath, certPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, size := range []int{1 << 20, 20 << 20} {
+		module := make([]byte, size)
+		for _, hash := range []string{"sha256", "sha512"} {
+			b.Run(hash+"/"+strconv.Itoa(size>>20)+"MB", func(b *testing.B) {
+				b.SetBytes(int64(size))
+				for b.Loop() {
+					if _, err := Sign(module, key, cert, hash); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
 		}
 	}
 }
