@@ -8,10 +8,11 @@
 #   --destdir DIR  stage everything under DIR (packaging, tests)
 #   --binary FILE  install FILE instead of building ./cmd/dkms with go
 #
-# Installs the Debian/Ubuntu /etc/kernel hooks, the kernel-install plugin,
-# dkms.service, the pacman hooks, bash completion and the man page; all are
-# inert on systems that do not use them. /etc/dkms/framework.conf is created
-# only when absent, so an admin's settings survive reinstalls.
+# Installs the Debian/Ubuntu /etc/kernel hooks and common.postinst, the
+# kernel-install plugin, dkms.service, the pacman hooks, bash completion
+# and the man page; each is inert on systems that do not use it.
+# /etc/dkms/framework.conf is created only when absent, so an admin's
+# settings survive reinstalls.
 set -eu
 
 prefix=/usr
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	--destdir=*) destdir=${1#*=}; shift ;;
 	--binary) binary=$2; shift 2 ;;
 	--binary=*) binary=${1#*=}; shift ;;
-	-h | --help) sed -n '2,15s/^# \{0,1\}//p' "$0"; exit 0 ;;
+	-h | --help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
 	*) echo "install.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -55,6 +56,9 @@ mkdir -p "$destdir$sbindir"
 install -m 0755 "$binary" "$destdir$sbindir/dkms"
 
 put 0755 "$dist/kernel-hook" "$libdir/kernel-hook"
+put 0644 "$dist/hook-functions" "$libdir/hook-functions"
+put 0755 "$dist/debian/common.postinst" "$libdir/common.postinst"
+put 0755 "$dist/debian/dkms_autoinstaller" "$libdir/dkms_autoinstaller"
 put 0755 "$dist/debian/postinst" /etc/kernel/postinst.d/dkms
 put 0755 "$dist/debian/postinst" /etc/kernel/header_postinst.d/dkms
 put 0755 "$dist/debian/preinst" /etc/kernel/preinst.d/dkms

@@ -42,8 +42,8 @@ func init() {
 		"kernel_prerm":    {run: (*app).cmdKernelRemove, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
 		"match":           {run: (*app).cmdMatch, oneKernel: true, mutates: true, kernelList: true},
 		"generate_mok":    {run: (*app).cmdGenerateMOK},
-		"mktarball":       {run: (*app).cmdNotYet, needMV: true, notBroken: true, needAdded: true},
-		"ldtarball":       {run: (*app).cmdNotYet},
+		"mktarball":       {run: (*app).cmdMktarball, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"ldtarball":       {run: (*app).cmdLdtarball, mutates: true},
 		"doctor":          {run: (*app).cmdDoctor, mutates: true, noRecover: true},
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"github.com/dkms-go/dkms/internal/conf"
 )
@@ -33,9 +34,15 @@ func (a *app) cmdAutoinstall() error {
 	if err != nil || len(queue) == 0 {
 		return err
 	}
-	if err := a.autoRounds(queue, res, k, arch); err != nil {
+	a.batchDepmod, a.pendingDepmod = true, map[string]bool{}
+	err = a.autoRounds(queue, res, k, arch)
+	if derr := a.finishDepmod(); err == nil {
+		err = derr
+	}
+	if err != nil {
 		return err
 	}
+	a.updateInitramfs(k, len(res.installed) > 0)
 	a.autoSummary(res, k)
 	if len(res.failed) > 0 || len(res.pending) > 0 {
 		return errf(exitAutoinstall, "One or more modules failed to install during autoinstall.",
@@ -93,53 +100,130 @@ func (a *app) autoRounds(queue []autoEntry, res *autoResult, k, arch string) err
 		for _, m := range append(res.installed, res.skipped...) {
 			done[m] = true
 		}
-		var next []autoEntry
-		progress := false
+		var ready, next []autoEntry
 		for _, e := range queue {
-			e.deps = without(e.deps, done)
-			if len(e.deps) > 0 {
+			if e.deps = without(e.deps, done); len(e.deps) > 0 {
 				next = append(next, e)
-				continue
+			} else {
+				ready = append(ready, e)
 			}
-			if err := a.autoOne(e, res, k, arch); err != nil {
-				return err
-			}
-			progress = true
 		}
-		queue = next
-		if !progress {
+		if len(ready) == 0 {
 			break
 		}
+		if err := a.autoRound(ready, res, k, arch); err != nil {
+			return err
+		}
+		queue = next
 	}
 	res.pending = queue
 	return nil
 }
 
-// autoOne installs one module as a separate step whose failure is recorded,
-// not fatal; only missing headers end the whole run (§2.4).
-func (a *app) autoOne(e autoEntry, res *autoResult, k, arch string) error {
-	if !a.layout.IsBuilt(e.module, e.version, k, arch) {
+// autoRound builds the ready modules in parallel, then shows each one's
+// output and installs it, in queue order: the output is the same as a
+// serial run's (-j1), only sooner. Missing headers end the whole run, as
+// in the reference (§2.4).
+func (a *app) autoRound(ready []autoEntry, res *autoResult, k, arch string) error {
+	var needBuild []int
+	for i, e := range ready {
+		if !a.layout.IsBuilt(e.module, e.version, k, arch) {
+			needBuild = append(needBuild, i)
+		}
+	}
+	if len(needBuild) > 0 {
 		if _, err := a.prepareKernel(k, arch); err != nil {
 			return err
 		}
 	}
-	a.rep.say("Autoinstall of module %s for kernel %s (%s)", moduleVersion(e.module, e.version), k, arch)
-	a.o.module, a.o.version = e.module, e.version
-	code := 0
-	if err := a.installOne(k, arch); err != nil {
-		code = a.report(err)
+	builds := a.parallelBuilds(ready, needBuild, k, arch)
+	for i, e := range ready {
+		a.rep.say("Autoinstall of module %s for kernel %s (%s)", moduleVersion(e.module, e.version), k, arch)
+		code := 0
+		if b, ok := builds[i]; ok {
+			b.tape.replay(a.rep.out, a.rep.err)
+			code = b.code
+		}
+		a.o.module, a.o.version = e.module, e.version
+		if code == 0 {
+			if err := a.installOne(k, arch); err != nil {
+				code = a.report(err)
+			}
+		}
+		a.autoRecord(res, e, k, arch, code)
+		a.rep.say("")
 	}
+	return nil
+}
+
+// autoBuild is one module's build done in the background.
+type autoBuild struct {
+	tape tape
+	code int
+}
+
+// parallelBuilds builds ready[i] for each i in idx on up to -j workers,
+// sharing the job budget with make: with w builds at once each make gets
+// -j(jobs/w).
+func (a *app) parallelBuilds(ready []autoEntry, idx []int, k, arch string) map[int]*autoBuild {
+	out := map[int]*autoBuild{}
+	if len(idx) == 0 {
+		return out
+	}
+	workers := min(len(idx), max(1, a.jobs))
+	work := make(chan int)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				b := a.buildInBackground(ready[i], k, arch, max(1, a.jobs/workers))
+				mu.Lock()
+				out[i] = b
+				mu.Unlock()
+			}
+		}()
+	}
+	for _, i := range idx {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	return out
+}
+
+// buildInBackground builds one module with its own copy of the run's
+// state, recording its output on a tape.
+func (a *app) buildInBackground(e autoEntry, k, arch string, jobs int) *autoBuild {
+	b := &autoBuild{}
+	w := *a
+	o := *a.o
+	o.module, o.version = e.module, e.version
+	w.o = &o
+	w.jobs = jobs
+	w.env = append([]string(nil), a.env...)
+	out, errw := b.tape.writers()
+	w.rep = reporter{out: out, err: errw}
+	if err := w.doBuild(k, arch); err != nil {
+		b.code = w.report(err)
+	}
+	return b
+}
+
+// autoRecord files one module's outcome.
+func (a *app) autoRecord(res *autoResult, e autoEntry, k, arch string, code int) {
 	switch code {
 	case 0:
 		res.installed = append(res.installed, e.module)
+		a.clearFailure(e.module, e.version, k, arch)
 	case exitBuildExclusive:
 		res.skipped = append(res.skipped, e.module)
 	default:
 		res.failed = append(res.failed, fmt.Sprintf("%s(%d)", e.module, code))
 		a.recordFailure(e.module, e.version, k, arch, code)
 	}
-	a.rep.say("")
-	return nil
 }
 
 func (a *app) autoSummary(res *autoResult, k string) {

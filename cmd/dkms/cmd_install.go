@@ -79,7 +79,27 @@ func (a *app) doInstall(k, arch string) error {
 		a.runner.Remove(marker)
 		return err
 	}
+	if a.batchDepmod {
+		return nil // the marker goes when the batch's depmod has run
+	}
 	return a.runner.Remove(marker)
+}
+
+// finishDepmod runs the depmods a batch deferred, once per kernel, and
+// clears their markers.
+func (a *app) finishDepmod() error {
+	a.batchDepmod = false
+	for k := range a.pendingDepmod {
+		if err := a.installer().Depmod(a.ctx, k); err != nil {
+			return err
+		}
+		markers, _ := filepath.Glob(filepath.Join(a.layout.DKMS, "depmod-pending-"+k+"-*"))
+		for _, m := range markers {
+			a.runner.Remove(m)
+		}
+		delete(a.pendingDepmod, k)
+	}
+	return nil
 }
 
 // depmodMarker is the reference's DT/depmod-pending-K-A file.
@@ -122,8 +142,15 @@ func (a *app) bootDir() string {
 	return ""
 }
 
-// depmod prints "Running depmod..." and runs it for k.
+// depmod prints "Running depmod..." and runs it for k. During autoinstall
+// (batchDepmod) the line is printed as the reference prints it for each
+// module, but depmod itself runs once for the kernel at the end.
 func (a *app) depmod(k string) error {
+	if a.batchDepmod {
+		a.pendingDepmod[k] = true
+		a.rep.say("Running depmod... done.")
+		return nil
+	}
 	if a.o.verbose {
 		a.rep.say("depmod %s", k)
 	} else {

@@ -98,6 +98,11 @@ func (a *app) prepareSigning(p *kernelPrep, cfgPath string) {
 		return
 	}
 	keyPath, certPath := a.mokPaths()
+	if tool == "" && strings.HasPrefix(keyPath, "pkcs11:") {
+		// A key held by a token cannot be read here: let the kernel's
+		// sign-file talk to it, as the reference does.
+		tool = a.referenceSignFile(p.kernel)
+	}
 	a.rep.say("Signing key: %s", keyPath)
 	a.rep.say("Public certificate (MOK): %s", certPath)
 	if !strings.HasPrefix(keyPath, "pkcs11:") && (!isFile(keyPath) || !isFile(certPath)) {

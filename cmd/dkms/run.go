@@ -48,6 +48,7 @@ type app struct {
 	hinted        bool                   // the Secure Boot hint was shown
 	deferDepmod   bool                   // kernel_preinst/prerm: depmod once at the end
 	pendingDepmod map[string]bool        // kernels whose depmod was deferred
+	batchDepmod   bool                   // autoinstall: announce depmod per module, run it once
 }
 
 // runCLI is main without os.Exit: it returns the exit code.

@@ -83,7 +83,7 @@ func TestCLIAcceptsOurs(t *testing.T) {
 func TestXZKernelParameters(t *testing.T) {
 	bin := lookTool(t, "xz")
 	path := filepath.Join(t.TempDir(), "m.ko.xz")
-	if err := os.WriteFile(path, compressed(t, XZ, bigInput), 0o644); err != nil {
+	if err := os.WriteFile(path, compressed(t, XZ, inputs["module"]), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	out := string(runTool(t, nil, bin, "--robot", "--list", "-vv", path))

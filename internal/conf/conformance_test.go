@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -158,8 +159,17 @@ func candidateCommand(t testing.TB) string {
 }
 
 func TestConformance(t *testing.T) {
-	t.Run("interp", func(t *testing.T) { testConformance(t, "") })
-	t.Run("bash", func(t *testing.T) { testConformance(t, candidateEnv+"_BASH=1 ") })
+	t.Run("interp", func(t *testing.T) {
+		t.Parallel()
+		testConformance(t, "")
+	})
+	t.Run("bash", func(t *testing.T) {
+		if testing.Short() {
+			t.Skip("the bash fallback over the whole corpus is slow")
+		}
+		t.Parallel()
+		testConformance(t, candidateEnv+"_BASH=1 ")
+	})
 }
 
 // testConformance runs conf-conformance over the shared corpus with this
@@ -179,5 +189,24 @@ func testConformance(t *testing.T, prefix string) {
 	t.Log(out.String())
 	if err != nil {
 		t.Fatalf("conf conformance failed: %v", err)
+	}
+}
+
+// TestCorpusInProcess requires every file of the shared corpus to be
+// evaluated in-process: the bash fallback is for rare constructs, and a
+// detector that sends real files to bash costs 100 ms per read.
+func TestCorpusInProcess(t *testing.T) {
+	shared := sharedDir(t)
+	files, _ := filepath.Glob(filepath.Join(shared, "corpus", "dkms-conf", "*.conf"))
+	for _, f := range files {
+		c, _, err := candidateContext([]string{"-k", "6.1.0-99-amd64", "-a", "x86_64"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep Report
+		c.Stdout, c.Stderr, c.Report, c.Bash = io.Discard, io.Discard, &rep, "-"
+		if _, err := Eval(t.Context(), []string{f}, c); err != nil {
+			t.Errorf("%s: %v", filepath.Base(f), err)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 // Eval use bash instead, so no value is silently wrong. Constructs whose
 // arguments are only known at run time are checked by checkCall.
 func detect(f *syntax.File) error {
+	arrays := arrayNames(f)
 	var err error
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if err != nil {
@@ -21,6 +22,9 @@ func detect(f *syntax.File) error {
 			err = checkDecl(n)
 		case *syntax.ParamExp:
 			err = checkParamExp(n)
+			if err == nil {
+				err = checkIndexList(n, arrays)
+			}
 		case *syntax.CoprocClause:
 			err = errorAt(n, "coproc")
 		case *syntax.TestClause:
@@ -34,11 +38,15 @@ func detect(f *syntax.File) error {
 }
 
 // declFlags are the declare/local/typeset flags the interpreter implements
-// as bash does; -A is left out on purpose (notes L10).
-const declFlags = "xragnfp"
+// as bash does; -A (notes L10) and -r (not enforced, mvdan/sh#1392) are
+// left out on purpose.
+const declFlags = "xagnfp"
 
 // checkDecl rejects declare flags the interpreter lacks (notes L6).
 func checkDecl(d *syntax.DeclClause) error {
+	if d.Variant.Value == "readonly" {
+		return errorAt(d, "readonly")
+	}
 	for _, as := range d.Args {
 		if !as.Naked || as.Value == nil {
 			continue
@@ -247,10 +255,12 @@ func checkFlags(name string, args []string, letters string) error {
 	return nil
 }
 
+// checkTrap rejects traps the interpreter does not run as bash does; an
+// EXIT trap in the conf's subshell would write into the written-back lines.
 func checkTrap(args []string) error {
 	for _, a := range args {
 		switch a {
-		case "DEBUG", "RETURN":
+		case "DEBUG", "RETURN", "EXIT", "0":
 			return unsupportedf("trap %s", a)
 		}
 	}
@@ -271,4 +281,77 @@ func checkLet(l *syntax.LetClause) error {
 		})
 	}
 	return err
+}
+
+// arrayNames returns, for each variable the file assigns, whether every
+// assignment makes it an array (NAME=(...), NAME[i]=..., read -a NAME,
+// declare -a NAME); a plain NAME=value maps it to false.
+func arrayNames(f *syntax.File) map[string]bool {
+	names := map[string]bool{}
+	note := func(name string, array bool) {
+		if prev, ok := names[name]; ok {
+			array = array && prev
+		}
+		names[name] = array
+	}
+	syntax.Walk(f, func(n syntax.Node) bool {
+		switch n := n.(type) {
+		case *syntax.Assign:
+			if n.Name != nil && !n.Naked {
+				note(n.Name.Value, n.Array != nil || n.Index != nil)
+			}
+		case *syntax.DeclClause:
+			noteDeclArrays(n, note)
+		case *syntax.CallExpr:
+			noteReadArrays(n, note)
+		}
+		return true
+	})
+	return names
+}
+
+// noteDeclArrays records `declare -a NAME` without a value.
+func noteDeclArrays(d *syntax.DeclClause, note func(string, bool)) {
+	isArray := false
+	for _, as := range d.Args {
+		if as.Naked && as.Value != nil && strings.HasPrefix(wordPrefix(as.Value), "-") {
+			isArray = isArray || strings.Contains(as.Value.Lit(), "a")
+		} else if as.Naked && as.Name != nil && isArray {
+			note(as.Name.Value, true)
+		}
+	}
+}
+
+// noteReadArrays records the arrays filled by read -a, mapfile and readarray.
+func noteReadArrays(c *syntax.CallExpr, note func(string, bool)) {
+	if len(c.Args) < 2 {
+		return
+	}
+	switch c.Args[0].Lit() {
+	case "read":
+		for i, w := range c.Args[1:] {
+			if l := w.Lit(); strings.HasPrefix(l, "-") && strings.Contains(l, "a") && i+2 < len(c.Args) {
+				note(c.Args[i+2].Lit(), true)
+			}
+		}
+	case "mapfile", "readarray":
+		note(c.Args[len(c.Args)-1].Lit(), true)
+	}
+}
+
+// checkIndexList rejects ${!NAME[@]} unless the file only ever assigns
+// NAME as an array (notes L1: the interpreter reads it as ${!NAME} on a
+// scalar and fails on an unset name).
+func checkIndexList(p *syntax.ParamExp, arrays map[string]bool) error {
+	if !p.Excl || p.Index == nil || p.Param == nil {
+		return nil
+	}
+	w, ok := p.Index.(*syntax.Word)
+	if !ok || (w.Lit() != "@" && w.Lit() != "*") {
+		return nil
+	}
+	if !arrays[p.Param.Value] {
+		return errorAt(p, "${!%s[%s]} on a variable not known to be an array", p.Param.Value, w.Lit())
+	}
+	return nil
 }

@@ -6,6 +6,12 @@ import (
 	"path/filepath"
 )
 
+// OurFrameworkVariables are the framework.conf settings this program adds
+// to the reference's: lock_timeout (seconds to wait for the tree lock),
+// initramfs (=no: never regenerate initramfs images) and
+// strict_kernel_hooks (=yes: a failed module fails the kernel hook).
+var OurFrameworkVariables = []string{"lock_timeout", "initramfs", "strict_kernel_hooks"}
+
 // ReadFramework reads dir/framework.conf and then dir/framework.conf.d/*.conf
 // (in byte order; upstream's glob sorts by locale) the way upstream's
 // read_framework_conf does: each file through the same two-pass safe
@@ -22,7 +28,8 @@ func ReadFramework(ctx context.Context, dir string, c Context) (map[string]strin
 		return nil, fmt.Errorf("reading framework: %w", err)
 	}
 	files = append(files, dropIns...)
-	v, _, err := evalNames(ctx, files, c, FrameworkVariables, modeFramework)
+	names := append(append([]string(nil), FrameworkVariables...), OurFrameworkVariables...)
+	v, _, err := evalNames(ctx, files, c, names, modeFramework)
 	if err != nil {
 		return nil, err
 	}

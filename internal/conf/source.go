@@ -22,7 +22,10 @@ func (e *evaluator) call(ctx context.Context, args []string) ([]string, error) {
 	case ".", "source":
 		return e.source(hc, args)
 	case "__dkmsgo_isset":
-		if len(args) == 2 && len(variableIndices(hc.Env.Get(args[1]))) > 0 {
+		if len(args) != 2 {
+			return []string{"builtin", "test", ""}, nil
+		}
+		if _, vr := hc.Env.Get(args[1]).Resolve(hc.Env); len(variableIndices(vr)) > 0 {
 			return []string{"builtin", "test", "x"}, nil
 		}
 		return []string{"builtin", "test", ""}, nil

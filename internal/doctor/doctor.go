@@ -27,7 +27,8 @@ const (
 	SourceDangling     Kind = "source-dangling"      // DT/m/v/source points to nothing (reference: broken)
 	SourceNotLink      Kind = "source-not-link"      // DT/m/v/source is not a link while ST/m-v exists (reference: broken)
 	NoSource           Kind = "no-source"            // DT/m/v without source and without ST/m-v: a half-made add
-	FailedBuild        Kind = "failed-build"         // DT/m/v/build/make.log: a build that failed
+	FailedBuild        Kind = "failed-build"         // DT/m/v/build/make.log with a failed command: a build that failed
+	InterruptedBuild   Kind = "interrupted-build"    // DT/m/v/build/make.log with no failed command: a build that was killed
 	TempLeftover       Kind = "temp-leftover"        // .tmp_* staging or .dkms-tmp-* names of a killed run
 	KernelLinkDangling Kind = "kernel-link-dangling" // DT/m/kernel-K-A points to nothing
 	KernelLinkUnbuilt  Kind = "kernel-link-unbuilt"  // DT/m/kernel-K-A points to something not built for K/A

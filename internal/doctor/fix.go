@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
+	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -25,7 +27,7 @@ type Result struct {
 // then the rollback of interrupted runs; then the install tree; depmod
 // last, once per kernel whose modules changed.
 var fixPhases = [][]Kind{
-	{TempLeftover, SourceDangling, SourceNotLink, NoSource, StaleLock},
+	{TempLeftover, SourceDangling, SourceNotLink, NoSource, InterruptedBuild, StaleLock},
 	{KernelLinkDangling, KernelLinkUnbuilt},
 	{InterruptedInstall},
 	{InstalledMissing, UnmanagedModule},
@@ -84,6 +86,8 @@ func (fx *fixer) fix(ctx context.Context, f Finding) error {
 			return err
 		}
 		return removeIfEmpty(fx.env, filepath.Dir(f.Path))
+	case InterruptedBuild:
+		return removeTree(r, f.Path)
 	case StaleLock:
 		r.Step("truncate " + f.Path)
 		return os.Truncate(f.Path, 0)
@@ -159,6 +163,19 @@ func (fx *fixer) depmod(ctx context.Context, k string) error {
 	err := fx.env.Depmod(ctx, k)
 	fx.depmods[k] = err
 	return err
+}
+
+// removeTree deletes dir so that it vanishes in one step: renamed to a
+// temporary name first, which a later doctor finds if this one is killed.
+func removeTree(r *run.Runner, dir string) error {
+	tmp := filepath.Join(filepath.Dir(dir), fileutil.TempPrefix+"rm-"+filepath.Base(dir))
+	if err := r.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := r.Rename(dir, tmp); err != nil {
+		return err
+	}
+	return r.RemoveAll(tmp)
 }
 
 // removeIfEmpty removes dir when nothing is left in it.

@@ -134,8 +134,11 @@ func classify(l tree.Layout, k, p string, cands []built, adopt map[string]*tree.
 	}
 	c := same[0]
 	what := c.m + "/" + c.v + " for " + k + " (" + c.a + ")"
+	man, err := l.ReadManifest(c.m, k, c.a)
 	switch {
-	case len(same) == 1 && l.InstalledVersion(c.m, k, c.a) == c.v && !fileutil.Exists(l.Manifest(c.m, k, c.a)):
+	case err != nil:
+		return Finding{}, false // its manifest is reported as unreadable
+	case len(same) == 1 && l.InstalledVersion(c.m, k, c.a) == c.v && man == nil:
 		man := adoptManifest(l, adopt, c, k)
 		man.Files = append(man.Files, tree.File{Path: p, SHA256: sum, Source: c.path})
 		return Finding{Kind: UnmanagedModule, Path: p, adopt: man,

@@ -179,9 +179,12 @@ func checkDepmodMarkers(l tree.Layout) []Finding {
 	var out []Finding
 	for _, p := range markers {
 		k, a := splitKernelArch(strings.TrimPrefix(filepath.Base(p), "depmod-pending-"))
+		action := "run depmod for " + k + " and delete the marker"
+		if !fileutil.IsDir(l.KernelDir(k)) {
+			action = "delete the marker: the kernel is gone" // Depmod skips it
+		}
 		out = append(out, Finding{Kind: DepmodPending, Path: p, kernel: k,
-			Message: "a dkms run died before running depmod for " + k + " (" + a + ")",
-			Action:  "run depmod for " + k + " and delete the marker"})
+			Message: "a dkms run died before running depmod for " + k + " (" + a + ")", Action: action})
 	}
 	return out
 }

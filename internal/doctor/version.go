@@ -20,13 +20,32 @@ func checkVersion(l tree.Layout, m, v string) []Finding {
 	if f, ok := checkSource(l, m, v); ok {
 		out = append(out, f)
 	}
-	if log := filepath.Join(l.BuildDir(m, v), "make.log"); fileutil.Exists(log) {
-		out = append(out, Finding{Kind: FailedBuild, Path: log, NeedsPerson: true,
-			Message: "a build of " + m + "/" + v + buildTarget(log) + " failed and left its build directory",
-			Action: "read the log, fix the cause and run `dkms build " + m + "/" + v + "`," +
-				" or run `dkms remove " + m + "/" + v + " --all` if the module is no longer wanted"})
+	if f, ok := checkBuildDir(l, m, v); ok {
+		out = append(out, f)
 	}
 	return out
+}
+
+// checkBuildDir reports a make.log left in DT/m/v/build. The reference
+// and we remove the build directory after a successful build and keep it
+// after a failed one (§6); a log in which no command failed is a build
+// that was killed, whose directory the next build starts over anyway.
+func checkBuildDir(l tree.Layout, m, v string) (Finding, bool) {
+	log := filepath.Join(l.BuildDir(m, v), "make.log")
+	if !fileutil.Exists(log) {
+		return Finding{}, false
+	}
+	target, failed := readMakeLog(log)
+	mv := m + "/" + v
+	if !failed {
+		return Finding{Kind: InterruptedBuild, Path: l.BuildDir(m, v),
+			Message: "a build of " + mv + target + " was interrupted and left its build directory",
+			Action:  "delete the build directory; the next build starts afresh"}, true
+	}
+	return Finding{Kind: FailedBuild, Path: log, NeedsPerson: true,
+		Message: "a build of " + mv + target + " failed and left its build directory",
+		Action: "read the log, fix the cause and run `dkms build " + mv + "`," +
+			" or run `dkms remove " + mv + " --all` if the module is no longer wanted"}, true
 }
 
 // checkSource classifies DT/m/v/source, returning a finding when it is not
@@ -92,23 +111,31 @@ func onlyEmptyDirs(dir string) bool {
 	return empty
 }
 
-var makeLogHeader = regexp.MustCompile(`for kernel (\S+) \((\S+)\)`)
+var (
+	makeLogHeader   = regexp.MustCompile(`for kernel (\S+) \((\S+)\)`)
+	makeLogExitCode = regexp.MustCompile(`^# exit code: (\d+)$`)
+)
 
-// buildTarget reads the kernel a failed build was for from its make.log
-// header, which the reference and we both write.
-func buildTarget(log string) string {
+// readMakeLog reads the kernel a build was for from its make.log header
+// and whether a command in it failed: each command the reference and we
+// log ends with "# exit code: N".
+func readMakeLog(log string) (target string, failed bool) {
 	f, err := os.Open(log)
 	if err != nil {
-		return ""
+		return "", true
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
-	for i := 0; i < 3 && sc.Scan(); i++ {
-		if m := makeLogHeader.FindStringSubmatch(sc.Text()); m != nil {
-			return fmt.Sprintf(" for %s (%s)", m[1], m[2])
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		if m := makeLogHeader.FindStringSubmatch(sc.Text()); m != nil && target == "" {
+			target = fmt.Sprintf(" for %s (%s)", m[1], m[2])
+		}
+		if m := makeLogExitCode.FindStringSubmatch(sc.Text()); m != nil && m[1] != "0" {
+			failed = true
 		}
 	}
-	return ""
+	return target, failed
 }
 
 // checkKernelLinks checks each DT/m/kernel-K-A: it must point at a

@@ -33,7 +33,7 @@ var certX509GUID = [16]byte{
 // from the SecureBoot variable in efivarsDir. A system without the variable
 // (legacy BIOS, or efivarfs not mounted) reports false without error, since
 // unsigned modules load there.
-func SecureBootState(efivarsDir string) (bool, error) {
+func SecureBootState(efivarsDir string) (enabled bool, err error) {
 	data, err := readEFIVar(efivarsDir, secureBootVar)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil

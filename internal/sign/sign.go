@@ -8,10 +8,10 @@
 // whose PKCS#1 v1.5 signatures are deterministic, so a module signed here is
 // indistinguishable from one the reference dkms signed with sign-file.
 //
-// The package does no I/O for signing: callers read key, certificate and
-// module and write the result (atomically) themselves. GenerateMOK writes the
-// key pair; SecureBootState and CertEnrolled read EFI variables from a
-// directory the caller names.
+// Signing works on bytes: LoadKeyPair reads the key files, and callers read
+// the module and write the result (atomically) themselves. GenerateMOK
+// writes a new key pair; SecureBootState and CertEnrolled read EFI
+// variables from a directory the caller names. Nothing here execs or prints.
 package sign
 
 import (
