@@ -89,8 +89,8 @@ func installDist(t *testing.T, args ...string) (dest, fake string) {
 	return dest, fake
 }
 
-func newDistSandbox(t *testing.T) *distSandbox {
-	dest, fake := installDist(t)
+// newDistSandbox makes a fake system root for hooks installed in dest.
+func newDistSandbox(t *testing.T, dest, fake string) *distSandbox {
 	s := &distSandbox{dest: dest, root: t.TempDir()}
 	s.conf = filepath.Join(s.root, "etc/dkms")
 	s.log = filepath.Join(s.root, "calls.log")
@@ -186,12 +186,12 @@ func TestDistInstall(t *testing.T) {
 
 func TestDistInstallPrefix(t *testing.T) {
 	dest, _ := installDist(t, "--prefix", "/usr/local")
-	b, err := os.ReadFile(filepath.Join(dest, "usr/local/lib/dkms/kernel-hook"))
+	b, err := os.ReadFile(filepath.Join(dest, "usr/local/lib/dkms/hook-functions"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(string(b), "/usr/local/sbin/dkms") {
-		t.Errorf("kernel-hook does not point at /usr/local/sbin/dkms")
+		t.Errorf("hook-functions does not point at /usr/local/sbin/dkms")
 	}
 	b, _ = os.ReadFile(filepath.Join(dest, "etc/kernel/postinst.d/dkms"))
 	if !strings.Contains(string(b), "/usr/local/lib/dkms}/kernel-hook") {
@@ -204,6 +204,7 @@ func TestDistInstallPrefix(t *testing.T) {
 
 func TestDistHooks(t *testing.T) {
 	const k = "6.1.0-1-amd64"
+	dest, fake := installDist(t)
 	for _, tc := range []struct {
 		name, file string
 		args       []string
@@ -243,7 +244,7 @@ func TestDistHooks(t *testing.T) {
 		{name: "hook lib missing", file: "etc/kernel/prerm.d/dkms", args: []string{k}, env: []string{"DKMS_LIBDIR=/nonexistent"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newDistSandbox(t)
+			s := newDistSandbox(t, dest, fake)
 			if tc.fail {
 				s.failed(t, k)
 			}
@@ -272,7 +273,8 @@ func TestDistHooks(t *testing.T) {
 // TestDistService runs dkms.service's ExecStart: autoinstall for the
 // running kernel, strict so that a failed module fails the unit.
 func TestDistService(t *testing.T) {
-	s := newDistSandbox(t)
+	dest, fake := installDist(t)
+	s := newDistSandbox(t, dest, fake)
 	unit, err := os.ReadFile(filepath.Join(s.dest, "usr/lib/systemd/system/dkms.service"))
 	if err != nil {
 		t.Fatal(err)
@@ -298,7 +300,8 @@ func TestDistService(t *testing.T) {
 
 // TestDistAlpmHook feeds pacman targets to the helper of the pacman hooks.
 func TestDistAlpmHook(t *testing.T) {
-	s := newDistSandbox(t)
+	dest, fake := installDist(t)
+	s := newDistSandbox(t, dest, fake)
 	mods := filepath.Join(s.root, "usr/lib/modules")
 	mkdirs(t, filepath.Join(mods, "6.9.1-arch1-1/build/include"), filepath.Join(mods, "6.8.0-arch1-1/build/include"),
 		filepath.Join(s.root, "usr/src/foo-1.0"))
@@ -342,7 +345,8 @@ func TestDistAlpmHook(t *testing.T) {
 // TestDistCommonPostinst runs the helper of Debian module packages.
 func TestDistCommonPostinst(t *testing.T) {
 	const k = "6.1.0-1-amd64"
-	s := newDistSandbox(t)
+	dest, fake := installDist(t)
+	s := newDistSandbox(t, dest, fake)
 	src := filepath.Join(s.root, "src")
 	mkdirs(t, filepath.Join(src, "foo-1.0"))
 	writeFile(t, filepath.Join(s.conf, "framework.conf"), "install_tree="+filepath.Join(s.root, "modules")+"\nsource_tree="+src+"\n")
