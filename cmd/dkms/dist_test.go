@@ -13,9 +13,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -401,6 +403,55 @@ comp dkms c
 	want := "kernel_postinst\n--json\n--fix\n--kernelver\nconf\n"
 	if string(out) != want {
 		t.Errorf("completions:\n%s\nwant:\n%s", out, want)
+	}
+}
+
+// TestDistDocumentsEverything keeps the shipped framework.conf, the man
+// page and the completion in step with the code: every framework variable,
+// action and option appears in them.
+func TestDistDocumentsEverything(t *testing.T) {
+	top := repoRoot(t)
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(top, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	fw, man, comp := read("dist/framework.conf"), read("docs/dkms.8"), read("dist/bash-completion/dkms")
+	roff := strings.NewReplacer(`\-`, "-", `\fB`, "", `\fR`, "", `\fI`, "")
+	man = roff.Replace(man)
+	for _, v := range append(append([]string(nil), conf.FrameworkVariables...), conf.OurFrameworkVariables...) {
+		if !strings.Contains(fw, "\n# "+v+"=") {
+			t.Errorf("dist/framework.conf lacks a commented-out %s=", v)
+		}
+		if !strings.Contains(man, v) {
+			t.Errorf("docs/dkms.8 does not document %s", v)
+		}
+	}
+	for a := range actions {
+		if !strings.Contains(comp, a) {
+			t.Errorf("completion lacks action %s", a)
+		}
+		if !strings.Contains(man, a) {
+			t.Errorf("docs/dkms.8 does not document action %s", a)
+		}
+	}
+	// Options accepted only to be reported as deprecated are not offered.
+	deprecated := map[string]bool{"--no-initrd": true, "--no-clean-kernel": true, "--no-prepare-kernel": true}
+	for _, o := range optionTable {
+		for _, name := range []string{o.short, o.long} {
+			if name == "" {
+				continue
+			}
+			word := regexp.MustCompile(`[\s"|(]` + regexp.QuoteMeta(name) + `[\s"|)]`)
+			if !word.MatchString(comp) && !deprecated[name] {
+				t.Errorf("completion lacks option %s", name)
+			}
+			if !strings.Contains(man, name) {
+				t.Errorf("docs/dkms.8 does not document option %s", name)
+			}
+		}
 	}
 }
 

@@ -36,6 +36,7 @@ func TestScripts(t *testing.T) {
 			"fakekernel": cmdFakeKernel,
 			"realkernel": cmdRealKernel,
 			"mktar":      cmdMkTar,
+			"efivar":     cmdEFIVar,
 		},
 		Condition: condition,
 	})

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"time"
 
@@ -33,10 +34,27 @@ func (a *app) generateMOK(keyPath, certPath string) bool {
 		} else {
 			a.rep.say("Certificate file %s not found and can't be generated, modules won't be signed", certPath)
 		}
-		a.rep.warn("Generating the signing key failed: " + err.Error())
+		a.mokFailed(keyPath, certPath, err)
 		return false
 	}
 	return true
+}
+
+// mokFailed explains why no key pair was generated. Half a pair is the
+// case to spell out: unlike the reference, which regenerates both files,
+// we never overwrite a key (modules already signed with it and a MOK
+// already enrolled would stop matching), so the user has to choose.
+func (a *app) mokFailed(keyPath, certPath string, err error) {
+	switch {
+	case errors.Is(err, sign.ErrMOKExists) && isFile(keyPath):
+		a.rep.warn("The signing key "+keyPath+" exists but its certificate "+certPath+" is missing.",
+			"dkms never overwrites a signing key: restore the certificate, or move the key away to generate a new pair.")
+	case errors.Is(err, sign.ErrMOKExists):
+		a.rep.warn("The certificate "+certPath+" exists but its signing key "+keyPath+" is missing.",
+			"dkms never overwrites a certificate: restore the key, or move the certificate away to generate a new pair.")
+	default:
+		a.rep.warn("Generating the signing key failed: " + err.Error())
+	}
 }
 
 // secureBootHint tells the user, once per run, when Secure Boot is on and

@@ -19,7 +19,7 @@ func Distribution(ctx context.Context, osRelease string) string {
 	}
 	r, err := interp.New(interp.Env(expand.ListEnviron()), interp.StdIO(nil, nil, nil),
 		interp.ExecHandlers(func(interp.ExecHandlerFunc) interp.ExecHandlerFunc {
-			return func(context.Context, []string) error { return interp.NewExitStatus(127) }
+			return func(context.Context, []string) error { return interp.ExitStatus(127) }
 		}))
 	if err != nil {
 		return ""

@@ -201,7 +201,8 @@ func (e *evaluator) outcome(ctx, rctx context.Context, r *interp.Runner, runErr 
 	if line := interpComplaint(stderr); line != "" {
 		return &Error{File: cur, Err: unsupportedf("the interpreter reported %q", line)}
 	}
-	if _, ok := interp.IsExitStatus(runErr); runErr != nil && !ok {
+	var status interp.ExitStatus
+	if runErr != nil && !errors.As(runErr, &status) {
 		return &Error{File: cur, Err: runErr}
 	}
 	if r.Exited() {
@@ -254,7 +255,7 @@ func (e *evaluator) execMiddleware(next interp.ExecHandlerFunc) interp.ExecHandl
 			return nil
 		}
 		if e.job.c.sandbox {
-			return interp.NewExitStatus(127)
+			return interp.ExitStatus(127)
 		}
 		if r := e.job.c.Runner; r != nil {
 			r.Step("exec " + strings.Join(args, " "))

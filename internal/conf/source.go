@@ -247,10 +247,12 @@ func errLine(err error, base uint) int {
 // completePrefix keeps the complete statements before a syntax error.
 func completePrefix(text string) (string, *syntax.File) {
 	end := uint(0)
-	_ = syntax.NewParser().Stmts(strings.NewReader(text), func(s *syntax.Stmt) bool {
+	for s, err := range syntax.NewParser().StmtsSeq(strings.NewReader(text)) {
+		if err != nil {
+			break
+		}
 		end = s.End().Offset()
-		return true
-	})
+	}
 	prefix := text[:end]
 	f, err := syntax.NewParser().Parse(strings.NewReader(prefix), "")
 	if err != nil {
