@@ -67,7 +67,7 @@ func checkSource(l tree.Layout, m, v string) (Finding, bool) {
 		target, _ := os.Readlink(link)
 		return Finding{Kind: SourceDangling, Path: link, NeedsPerson: true,
 			Message: "link to " + target + " points to nothing and " + src + " does not exist; " + mv + " is broken",
-			Action:  "restore " + src + " (reinstall the package that ships it) and run `dkms add " + mv + "`, or delete " + l.Version(m, v) + " by hand"}, true
+			Action:  "restore " + src + " (reinstall the package that ships it) and run `dkms doctor --fix`, or delete " + l.Version(m, v) + " by hand"}, true
 	case haveSrc && lerr != nil:
 		return Finding{Kind: SourceNotLink, Path: link, target: src,
 			Message: "missing while " + src + " exists (an add that did not finish); " + mv + " is broken",
