@@ -27,7 +27,12 @@ func (a *app) eachKernel(fn func(k, arch string) error) error {
 	}
 	last := 0
 	for i, k := range a.o.kernels {
-		if err := fn(k, a.o.arches[i]); err != nil {
+		// The reference runs each kernel in a subshell: what a kernel's
+		// conf reads export and cache does not reach the next kernel.
+		env, cache := a.env, a.confCache
+		err := fn(k, a.o.arches[i])
+		a.env, a.confCache = env, cache
+		if err != nil {
 			last = a.report(err)
 			a.recordFailure(a.o.module, a.o.version, k, a.o.arches[i], last)
 		} else {
@@ -158,14 +163,15 @@ func (a *app) builder(cfg *conf.Config, prep *kernelPrep) *build.Builder {
 }
 
 // exportVars are dkms's shell variables, exported so that a MAKE line or
-// script sees what the reference's eval would (§7.9).
+// script sees what the reference's eval would (§7.9), and the --directive
+// exports.
 func (a *app) exportVars(prep *kernelPrep) []string {
-	return []string{
+	return append([]string{
 		"kernelver=" + prep.kernel, "arch=" + prep.arch,
 		"module=" + a.o.module, "module_version=" + a.o.version,
 		"kernel_source_dir=" + prep.ksrc, "dkms_tree=" + a.layout.DKMS,
 		"source_tree=" + a.layout.Source, "install_tree=" + a.layout.Install,
-	}
+	}, a.directives()...)
 }
 
 func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) build.Job {
@@ -182,7 +188,11 @@ func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) build
 		Sign:      prep.sign,
 	}
 	job.CompressExt = prep.compressExt
-	job.Extra = map[string][]byte{buildRecordName: a.newBuildRecord(cfg, confRequest{module: m, version: v, kernel: k, arch: arch})}
+	job.Extra = a.depRecords(cfg)
+	if job.Extra == nil {
+		job.Extra = map[string][]byte{}
+	}
+	job.Extra[buildRecordName] = a.newBuildRecord(cfg, confRequest{module: m, version: v, kernel: k, arch: arch})
 	for _, mod := range cfg.Modules {
 		job.Modules = append(job.Modules, build.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
 			DestName: mod.DestName, Strip: mod.Strip})

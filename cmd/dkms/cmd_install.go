@@ -38,8 +38,17 @@ func (a *app) installOne(k, arch string) error {
 	return a.doInstall(k, arch)
 }
 
-// doInstall is the reference's do_install.
+// doInstall is the reference's do_install: install (building first when
+// needed), then rebuild the modules whose BUILD_DEPENDS changed (§7.7).
 func (a *app) doInstall(k, arch string) error {
+	if err := a.installBuilt(k, arch); err != nil {
+		return err
+	}
+	return a.rebuildDependents(k, arch)
+}
+
+// installBuilt is do_install without the dependency rebuilds.
+func (a *app) installBuilt(k, arch string) error {
 	o := a.o
 	if o.module == "" || o.version == "" || !a.layout.IsBuilt(o.module, o.version, k, arch) {
 		if err := a.doBuild(k, arch); err != nil {
@@ -56,8 +65,7 @@ func (a *app) doInstall(k, arch string) error {
 		return err
 	}
 	req := a.installRequest(cfg, k, arch)
-	src := a.layout.SourceLink(m, v)
-	if code := build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, "pre_install", cfg.PreInstall, src); code != 0 && !o.force {
+	if code := a.runScript("pre_install", cfg.PreInstall); code != 0 && !o.force {
 		return errf(exitPreInstall, "pre_install failed, aborting install.", "You may override by specifying --force.")
 	}
 	inst := a.installer()
@@ -71,7 +79,10 @@ func (a *app) doInstall(k, arch string) error {
 		a.runner.Remove(marker)
 		return err
 	}
-	build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, "post_install", cfg.PostInstall, src)
+	if err := a.writeModulesConf(cfg, m); err != nil {
+		a.rep.warn(err.Error())
+	}
+	a.runScript("post_install", cfg.PostInstall)
 	if err := a.depmod(k); err != nil {
 		inst.Out = discard{}
 		inst.Uninstall(req)

@@ -113,7 +113,10 @@ func (a *app) doUninstall(k, arch string) error {
 	if err != nil {
 		return err
 	}
-	build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, "post_remove", postRemove, a.layout.SourceLink(m, v))
+	if wasActive {
+		a.removeModulesConf(m)
+	}
+	a.runScript("post_remove", postRemove)
 	if a.deferDepmod {
 		a.pendingDepmod[k] = true
 	} else if err := a.depmod(k); err != nil {

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
+	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/conf"
 )
 
@@ -74,6 +76,17 @@ func (a *app) confContext(r confRequest, report *conf.Report) conf.Context {
 	}
 }
 
+// confCache is the reference's last_mvka cache (dkms-behaviour §4.1): a
+// read of the same module/version/kernel/arch and the same resolved
+// dkms.conf as the last successful read is not evaluated again, so its
+// deprecation notices and DIRECTIVE lines are printed once per kernel, and
+// values expanded from the environment do not see the --directive exports
+// of that first read. The strict checks still run on every read.
+type confCache struct {
+	key  string
+	vals conf.Values
+}
+
 // readConf evaluates and checks a module's dkms.conf. Validation messages
 // go to stderr as the reference prints them; a conf that fails validation
 // is the reference's "Bad conf file." error, exit 8.
@@ -82,10 +95,43 @@ func (a *app) readConf(r confRequest) (*conf.Config, error) {
 	if !isFile(main) {
 		return nil, errf(exitConfMissing, "Could not locate dkms.conf file.", "File: "+main+" does not exist.")
 	}
+	key := r.module + "/" + r.version + "/" + r.kernel + "/" + r.arch + "\x00" + resolvedPath(main)
+	vals := a.confCache.vals
+	if a.confCache.key != key || vals == nil {
+		var err error
+		if vals, err = a.evalConf(r, main, files); err != nil {
+			return nil, err
+		}
+	}
+	a.confCache = confCache{}
+	cfg, msgs, err := conf.Parse(vals, r.strict)
+	for _, m := range msgs {
+		fmt.Fprintln(a.rep.err, m)
+	}
+	if err != nil {
+		// The reference prints the explicit (-c) path here, and nothing
+		// when the default one was used ("File:  does not ..."); we name
+		// the file read in that case too.
+		shown := r.path
+		if shown == "" {
+			shown = a.o.confFile
+		}
+		if shown == "" {
+			shown = main
+		}
+		return nil, errf(exitBadConf, "Bad conf file.", "File: "+shown+" does not represent a valid dkms.conf file.")
+	}
+	a.confCache = confCache{key: key, vals: vals}
+	return cfg, nil
+}
+
+// evalConf evaluates the files of one conf read, prints its deprecation
+// notices (strict reads) and applies the --directive options.
+func (a *app) evalConf(r confRequest, main string, files []string) (conf.Values, error) {
 	var report conf.Report
 	vals, err := conf.Eval(a.ctx, files, a.confContext(r, &report))
 	if err != nil {
-		return nil, fmt.Errorf("evaluating %s: %w", main, err)
+		return nil, confEvalError(main, err)
 	}
 	if a.o.verbose && report.Engine == conf.EngineBash {
 		a.rep.say("Evaluating %s with bash: %s", main, report.Reason)
@@ -96,28 +142,36 @@ func (a *app) readConf(r confRequest) (*conf.Config, error) {
 		}
 	}
 	a.applyDirectives(vals)
-	cfg, msgs, err := conf.Parse(vals, r.strict)
-	for _, m := range msgs {
-		fmt.Fprintln(a.rep.err, m)
+	return vals, nil
+}
+
+// confEvalError words a conf that could not be evaluated at all. A
+// *conf.Error already names the file (and line); other errors get the
+// file put in front.
+func confEvalError(main string, err error) error {
+	var ce *conf.Error
+	if errors.As(err, &ce) {
+		return errf(exitBadConf, "Could not evaluate "+ce.Error(), "File: "+main+" does not represent a valid dkms.conf file.")
 	}
-	if err != nil {
-		shown := r.path
-		if shown == "" {
-			shown = a.o.confFile
+	return errf(exitBadConf, "Could not evaluate "+main+": "+err.Error(), "File: "+main+" does not represent a valid dkms.conf file.")
+}
+
+// resolvedPath is readlink -f of p, or p when it cannot be resolved.
+func resolvedPath(p string) string {
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		if abs, err := filepath.Abs(r); err == nil {
+			return abs
 		}
-		return nil, errf(exitBadConf, "Bad conf file.", "File: "+shown+" does not represent a valid dkms.conf file.")
 	}
-	return cfg, nil
+	return p
 }
 
 // applyDirectives applies --directive NAME=value: it sets element 0 of the
-// variable and exports it to make and scripts, as the reference does.
+// variable and exports it to later conf reads, make and scripts, as the
+// reference does.
 func (a *app) applyDirectives(vals conf.Values) {
-	for _, d := range a.o.directives {
-		name, val, ok := strings.Cut(d, "=")
-		if !ok || name == "" {
-			continue
-		}
+	for _, d := range a.directives() {
+		name, val, _ := strings.Cut(d, "=")
 		a.rep.say("DIRECTIVE: %s=\"%s\"", name, val)
 		if vals[name] == nil {
 			vals[name] = map[int]string{}
@@ -125,6 +179,26 @@ func (a *app) applyDirectives(vals conf.Values) {
 		vals[name][0] = val
 		a.env = append(a.env, name+"="+val)
 	}
+}
+
+// directives are the usable --directive options, NAME=value each, in
+// order; they are also exported to make and the scripts.
+func (a *app) directives() []string {
+	var out []string
+	for _, d := range a.o.directives {
+		if name, _, ok := strings.Cut(d, "="); ok && name != "" {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// runScript runs a POST_ADD, PRE_INSTALL, POST_INSTALL or POST_REMOVE
+// script of the current module from its source directory (§7.10), with
+// the --directive exports in its environment, and returns its status.
+func (a *app) runScript(kind, value string) int {
+	src := a.layout.SourceLink(a.o.module, a.o.version)
+	return build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, kind, value, src, a.directives()...)
 }
 
 // kernelSourceDir is --kernelsourcedir or IT/K/build.

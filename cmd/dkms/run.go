@@ -45,6 +45,7 @@ type app struct {
 	tmp           string
 	lockTimeout   time.Duration
 	prepared      map[string]*kernelPrep // kernel/arch prepared for building in this run
+	confCache     confCache              // the reference's last read of a dkms.conf (confload.go)
 	hinted        bool                   // the Secure Boot hint was shown
 	deferDepmod   bool                   // kernel_preinst/prerm: depmod once at the end
 	pendingDepmod map[string]bool        // kernels whose depmod was deferred

@@ -54,11 +54,8 @@ func (b *Builder) patch(ctx context.Context, patches []string, dir, log string) 
 	return nil
 }
 
+// hasDotDot is the reference's test, `patches/<p>` containing "/../";
+// it is enough to keep a patch name from leaving the build directory.
 func hasDotDot(p string) bool {
-	for _, part := range strings.Split(p, "/") {
-		if part == ".." {
-			return true
-		}
-	}
-	return filepath.IsAbs(p)
+	return strings.Contains("patches/"+p, "/../")
 }

@@ -5,27 +5,30 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/run"
 )
 
 // script runs a PRE_BUILD or POST_BUILD script from the build directory
-// with its output in make.log (§7.10). A script that is not executable is
-// reported by the caller's Warn and otherwise ignored, as the reference
-// does.
+// with its output in make.log (§7.10): the reference's
+// `cd <dir>/ && <dir>/<value>`, so the value's arguments get full shell
+// parsing. A script that is not executable is reported by the caller's
+// Warn and otherwise ignored, as the reference does.
 func (b *Builder) script(ctx context.Context, kind, value, dir, log string) error {
 	if value == "" {
 		return nil
 	}
-	path := filepath.Join(dir, value)
+	path := dir + "/" + value // not filepath.Join: the text is the reference's command line
 	if !executable(firstWord(path)) {
 		return b.notExecutable(kind)
 	}
 	err := b.Inv.Invoke(ctx, "Running the "+kind+" script", "cd "+dir+"/ && "+path, dir, log, false)
 	if code := run.ExitCode(err); code != 0 {
 		fmt.Fprintf(b.Inv.Out, "Consult %s for more information.\n", log)
+		if code < 0 {
+			return err
+		}
 		return &ScriptError{Type: kind, Log: log, Code: code}
 	}
 	return nil
@@ -41,21 +44,23 @@ func (b *Builder) notExecutable(kind string) error {
 
 // RunScript runs a POST_ADD, PRE_INSTALL, POST_INSTALL or POST_REMOVE
 // script from dir without a log: "Running the <kind> script:" then its
-// output straight to out and errw, arguments split on blanks only. It
-// returns the script's exit status.
-func RunScript(ctx context.Context, r *run.Runner, out, errw io.Writer, warn func(...string), kind, value, dir string) int {
+// output straight to out and errw, arguments split on blanks only. env
+// is added to its environment, and PWD is dir, as after the reference's
+// `cd dir/`. It returns the script's exit status.
+func RunScript(ctx context.Context, r *run.Runner, out, errw io.Writer, warn func(...string), kind, value, dir string, env ...string) int {
 	if value == "" {
 		return 0
 	}
 	words := strings.Fields(value)
-	path := filepath.Join(dir, words[0])
+	path := dir + "/" + words[0]
 	if !executable(path) {
 		fmt.Fprintln(out)
 		warn("The " + kind + " script is not executable.")
 		return 0
 	}
 	fmt.Fprintf(out, "Running the %s script:\n", kind)
-	err := r.Run(ctx, run.Cmd{Path: path, Args: words[1:], Dir: dir, Stdout: out, Stderr: errw})
+	env = append(append([]string(nil), env...), "PWD="+dir)
+	err := r.Run(ctx, run.Cmd{Path: path, Args: words[1:], Dir: dir, Env: env, Stdout: out, Stderr: errw})
 	if code := run.ExitCode(err); code != 0 {
 		if code < 0 {
 			return 1

@@ -1,6 +1,7 @@
 package conf
 
 import (
+	"regexp"
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
@@ -37,6 +38,12 @@ func detect(f *syntax.File) error {
 	return err
 }
 
+// errorAt returns an unsupported-construct error at a node; the caller
+// fills in the file.
+func errorAt(n syntax.Node, format string, args ...any) error {
+	return &Error{Line: int(n.Pos().Line()), Err: unsupportedf(format, args...)}
+}
+
 // declFlags are the declare/local/typeset flags the interpreter implements
 // as bash does; -A (notes L10) and -r (not enforced, mvdan/sh#1392) are
 // left out on purpose.
@@ -56,7 +63,7 @@ func checkDecl(d *syntax.DeclClause) error {
 			continue
 		}
 		lit := as.Value.Lit()
-		if lit == "" || lit[0] == '+' || strings.Trim(lit[1:], declFlags) != "" {
+		if lit == "" || lit[0] == '+' || d.Variant.Value == "export" || strings.Trim(lit[1:], declFlags) != "" {
 			return errorAt(as, "%s %s", d.Variant.Value, pre)
 		}
 	}
@@ -84,6 +91,7 @@ var unsupportedParams = map[string]bool{
 	"EPOCHREALTIME": true, "LINENO": true, "BASH": true, "BASH_EXECUTION_STRING": true,
 	"HISTCMD": true, "GROUPS": true, "HOSTNAME": true, "BASH_ARGV0": true,
 	"BASH_COMPAT": true, "BASH_XTRACEFD": true, "GLOBIGNORE": true, "TIMEFORMAT": true,
+	"SECONDS": true,
 }
 
 // checkParamExp rejects the ${...} forms the interpreter gets wrong
@@ -185,6 +193,13 @@ func checkCall(args []string) error {
 		return checkFlags("read", args[1:], "rsap")
 	case name == "trap":
 		return checkTrap(args[1:])
+	case name == "mapfile" || name == "readarray":
+		return checkFlags(name, args[1:], "td")
+	case name == "cd":
+		// The interpreter's cd takes no options and at most one operand.
+		if len(args) > 2 || (len(args) == 2 && strings.HasPrefix(args[1], "-") && args[1] != "-") {
+			return unsupportedf("cd %s", strings.Join(args[1:], " "))
+		}
 	}
 	return nil
 }
@@ -196,10 +211,19 @@ func checkPrintf(args []string) error {
 	if len(args) > 0 && args[0] == "--" {
 		args = args[1:]
 	}
-	if len(args) > 0 && (strings.Contains(args[0], "%q") || strings.Contains(args[0], "%(")) {
-		return unsupportedf("printf %q", args[0])
+	if len(args) > 0 && !printfFormatOK(args[0]) {
+		return unsupportedf("printf format %q", args[0])
 	}
 	return nil
+}
+
+// printfConversion matches the conversions the interpreter's printf
+// implements: at most one of - + or space, a width, and one of s b d i u o
+// x c (no precision, %f, %q, %(...)T, * or #).
+var printfConversion = regexp.MustCompile(`%(?:%|[-+ ]?[0-9]*[sbdiuoxc])`)
+
+func printfFormatOK(format string) bool {
+	return !strings.Contains(printfConversion.ReplaceAllString(format, ""), "%")
 }
 
 func checkShopt(args []string) error {
@@ -248,7 +272,7 @@ func checkFlags(name string, args []string, letters string) error {
 		if strings.Trim(a[1:], letters) != "" {
 			return unsupportedf("%s %s", name, a)
 		}
-		if strings.ContainsAny(a, "p") { // -p takes a value
+		if strings.ContainsAny(a, "pd") { // -p and -d take a value
 			return nil
 		}
 	}

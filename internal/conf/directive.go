@@ -19,10 +19,11 @@ import (
 // TODO(compat): functions whose name starts with DKMS_DIRECTIVE also match
 // upstream's grep; they are ignored here.
 func writeDirectives(hc interp.HandlerContext) error {
+	utf8Locale := isUTF8Locale(hc.Env)
 	var lines []string
 	hc.Env.Each(func(name string, vr expand.Variable) bool {
 		if strings.HasPrefix(name, directiveEnvPrefix) && len(variableIndices(vr)) > 0 {
-			lines = append(lines, name+"="+setValue(vr))
+			lines = append(lines, name+"="+setValue(vr, utf8Locale))
 		}
 		return true
 	})
@@ -36,9 +37,9 @@ func writeDirectives(hc interp.HandlerContext) error {
 }
 
 // setValue renders a value the way bash's `set` does.
-func setValue(vr expand.Variable) string {
+func setValue(vr expand.Variable, utf8Locale bool) string {
 	if vr.Kind != expand.Indexed {
-		return setQuote(vr.String())
+		return setQuote(vr.String(), utf8Locale)
 	}
 	var b strings.Builder
 	b.WriteByte('(')
@@ -53,13 +54,13 @@ func setValue(vr expand.Variable) string {
 }
 
 // setQuote quotes like bash's print_var_value: $'...' when the value has
-// non-printable characters, '...' when it has shell metacharacters, as is
-// otherwise.
-func setQuote(s string) string {
+// non-printable characters (in the C locale every byte >= 0x80 is one),
+// '...' when it has shell metacharacters, as is otherwise.
+func setQuote(s string, utf8Locale bool) string {
 	switch {
 	case s == "":
 		return ""
-	case needsANSIC(s):
+	case needsANSIC(s, utf8Locale):
 		return ansicQuote(s)
 	case hasShellMetas(s):
 		return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
@@ -67,9 +68,21 @@ func setQuote(s string) string {
 	return s
 }
 
-func needsANSIC(s string) bool {
+// isUTF8Locale reports whether the shell's locale variables select UTF-8,
+// as LC_ALL, then LC_CTYPE, then LANG do.
+func isUTF8Locale(env expand.Environ) bool {
+	for _, name := range []string{"LC_ALL", "LC_CTYPE", "LANG"} {
+		if v := env.Get(name).String(); v != "" {
+			v = strings.ToLower(v)
+			return strings.Contains(v, "utf-8") || strings.Contains(v, "utf8")
+		}
+	}
+	return false
+}
+
+func needsANSIC(s string, utf8Locale bool) bool {
 	for _, r := range s {
-		if r == utf8.RuneError || r < 0x20 || r == 0x7f {
+		if r == utf8.RuneError || r < 0x20 || r == 0x7f || (r >= 0x80 && (!utf8Locale || r < 0xa0)) {
 			return true
 		}
 	}
@@ -94,6 +107,8 @@ func hasShellMetas(s string) bool {
 	return false
 }
 
+// ansicQuote renders bash's $'...' form.
+// TODO(compat): in a UTF-8 locale bash keeps printable multibyte characters.
 func ansicQuote(s string) string {
 	var b strings.Builder
 	b.WriteString("$'")
@@ -119,7 +134,7 @@ func ansicQuote(s string) string {
 			b.WriteByte('\\')
 			b.WriteByte(c)
 		default:
-			if c < 0x20 || c == 0x7f {
+			if c < 0x20 || c >= 0x7f {
 				fmt.Fprintf(&b, `\%03o`, c)
 			} else {
 				b.WriteByte(c)

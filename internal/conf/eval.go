@@ -116,6 +116,14 @@ type Report struct {
 // package's dkms.conf, the others are override files read in order, each
 // seeing the values of the earlier ones. It returns the accepted variables
 // that have at least one element set.
+//
+// The files are checked before anything runs; a construct the interpreter
+// lacks sends the evaluation to bash (c.Bash). Constructs that only show
+// at run time (in a file the conf sources, an eval string, a builtin's
+// computed arguments, the interpreter's own complaints on stderr) restart
+// the evaluation in bash, so the conf's commands then run twice, as they
+// would with two upstream reads. Without bash such a construct is an
+// *Error wrapping ErrUnsupported that names the file and line.
 func Eval(ctx context.Context, files []string, c Context) (Values, error) {
 	v, _, err := evalNames(ctx, files, c, Variables, confMode(c))
 	return v, err

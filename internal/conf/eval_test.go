@@ -242,3 +242,24 @@ func TestDistribution(t *testing.T) {
 		}
 	}
 }
+
+// TestEvalConcurrent runs evaluations in parallel (they share the parsed
+// harness) so the race detector can see them.
+func TestEvalConcurrent(t *testing.T) {
+	f, _ := filepath.Abs(filepath.Join("testdata", "loops.conf"))
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			v, err := Eval(t.Context(), []string{f}, testContext())
+			if err == nil && v.Str(PackageName) != "loops" {
+				err = errors.New("wrong value")
+			}
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}

@@ -135,11 +135,11 @@ type evaluator struct {
 	tmpfile string // the virtual path of safe_source's temp file
 
 	mu         sync.Mutex
-	tmp        bytes.Buffer      // contents of the virtual temp file
-	pending    map[string]string // prepared text for the next `.` of a path
-	checked    map[string]error  // eval strings and files already checked
-	current    string            // conf file being read
-	unsup      error             // first unsupported construct met at run time
+	tmp        bytes.Buffer          // contents of the virtual temp file
+	pending    map[string]string     // prepared text for the next `.` of a path
+	evals      map[string]evalResult // eval strings already prepared
+	current    string                // conf file being read
+	unsup      error                 // first unsupported construct met at run time
 	deprecated []Message
 }
 
@@ -149,7 +149,7 @@ func (j *job) interp(ctx context.Context) (Values, *Report, error) {
 	if len(j.files) == 0 {
 		return Values{}, rep, nil
 	}
-	e := &evaluator{job: j, pending: map[string]string{}, checked: map[string]error{}}
+	e := &evaluator{job: j, pending: map[string]string{}, evals: map[string]evalResult{}}
 	e.tmpfile = fmt.Sprintf("%s/dkms.go%d", strings.TrimRight(j.c.TmpLocation, "/"), os.Getpid())
 	for _, f := range j.files {
 		if err := e.checkFile(f); err != nil {
@@ -337,7 +337,8 @@ func (e *evaluator) currentFile() string {
 // complaints are fragments of the interpreter's own error messages for
 // features it lacks (bash either supports them or words its errors
 // differently), e.g. `declare: invalid option "-u"`.
-var complaints = []string{`invalid option "`, "unsupported", "not supported", "invalid indirect expansion", "not implemented"}
+var complaints = []string{`invalid option "`, "unsupported", "not supported", "invalid indirect expansion",
+	"not implemented", "invalid format char"}
 
 // interpComplaint returns the first stderr line that is such a complaint.
 func interpComplaint(stderr []byte) string {

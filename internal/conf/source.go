@@ -1,12 +1,11 @@
 package conf
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"mvdan.cc/sh/v3/interp"
@@ -30,10 +29,12 @@ func (e *evaluator) call(ctx context.Context, args []string) ([]string, error) {
 		}
 		return []string{"builtin", "test", ""}, nil
 	case "eval":
-		if err := e.checkEval(strings.Join(args[1:], " "), hc.Pos.Line()); err != nil {
+		text, err := e.prepareEval(strings.Join(args[1:], " "), hc.Pos.Line())
+		if err != nil {
 			e.fail(err)
 			return nil, err
 		}
+		return []string{"eval", text}, nil
 	default:
 		if err := checkCall(args); err != nil {
 			err = &Error{File: e.currentFile(), Line: int(hc.Pos.Line()), Err: err}
@@ -44,19 +45,27 @@ func (e *evaluator) call(ctx context.Context, args []string) ([]string, error) {
 	return args, nil
 }
 
-// checkEval checks an eval string once per distinct string.
-func (e *evaluator) checkEval(text string, line uint) error {
+// evalResult is a prepared eval string, or why it cannot run.
+type evalResult struct {
+	text string
+	err  error
+}
+
+// prepareEval checks an eval string and rewrites its appends (notes L2),
+// once per distinct string: eval joins its arguments with spaces, so one
+// argument holding the joined text is equivalent.
+func (e *evaluator) prepareEval(text string, line uint) (string, error) {
 	e.mu.Lock()
-	err, ok := e.checked[text]
+	r, ok := e.evals[text]
 	e.mu.Unlock()
 	if ok {
-		return err
+		return r.text, r.err
 	}
-	_, err = e.prepareText("eval", text, false, line)
+	r.text, r.err = e.prepareText("eval", text, false, line)
 	e.mu.Lock()
-	e.checked[text] = err
+	e.evals[text] = r
 	e.mu.Unlock()
-	return err
+	return r.text, r.err
 }
 
 // source prepares the file a `.` is about to read and registers the text
@@ -290,17 +299,10 @@ func rewriteAppends(text string, f *syntax.File) string {
 	if len(edits) == 0 {
 		return text
 	}
-	sort.Slice(edits, func(a, b int) bool { return edits[a].start > edits[b].start })
-	var b bytes.Buffer
-	b.WriteString(text)
-	out := b.Bytes()
-	for _, ed := range edits {
+	// Walk visits in source order; splice from the end so offsets hold.
+	out := []byte(text)
+	for _, ed := range slices.Backward(edits) {
 		out = append(out[:ed.start:ed.start], append([]byte(ed.repl), out[ed.end:]...)...)
 	}
 	return string(out)
-}
-
-// errorf formats an unsupported-construct error at a node.
-func errorAt(n syntax.Node, format string, args ...any) error {
-	return &Error{Line: int(n.Pos().Line()), Err: unsupportedf(format, args...)}
 }

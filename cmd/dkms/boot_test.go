@@ -1,0 +1,33 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// bootTestEnv, set to 1, runs the QEMU boot test; it takes about two
+// minutes under TCG, so ordinary runs skip it.
+const bootTestEnv = "DKMS_TEST_BOOT"
+
+// TestBootRealKernels runs test/qemu-boot.sh: it builds the example module
+// with our dkms for the real Debian 6.1 and 6.12 kernels, boots each under
+// QEMU and checks that the signed (and, where the kernel wants it,
+// xz-compressed) modules load, and that with sig_enforce on the kernel
+// rejects them for their unknown key and an unsigned copy as unsigned.
+func TestBootRealKernels(t *testing.T) {
+	if os.Getenv(bootTestEnv) != "1" {
+		t.Skipf("SKIP: set %s=1 to boot the real kernels under QEMU (about 2 minutes)", bootTestEnv)
+	}
+	needRealKernels(t)
+	script, err := filepath.Abs("../../test/qemu-boot.sh")
+	must(t, err)
+	cmd := exec.CommandContext(t.Context(), script)
+	cmd.Env = append(os.Environ(), "DKMS_BIN="+dkmsBinary(t))
+	out, err := cmd.CombinedOutput()
+	t.Logf("%s", out)
+	if err != nil {
+		t.Fatalf("test/qemu-boot.sh: %v", err)
+	}
+}
