@@ -79,7 +79,7 @@ func (a *app) installBuilt(k, arch string) error {
 		a.runner.Remove(marker)
 		return err
 	}
-	if err := a.writeModulesConf(cfg, m); err != nil {
+	if err := a.writeModulesConf(m); err != nil {
 		a.rep.warn(err.Error())
 	}
 	a.runScript("post_install", cfg.PostInstall)

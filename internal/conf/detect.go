@@ -13,6 +13,7 @@ import (
 // arguments are only known at run time are checked by checkCall.
 func detect(f *syntax.File) error {
 	arrays := arrayNames(f)
+	usesRematch := mentions(f, "BASH_REMATCH")
 	var err error
 	syntax.Walk(f, func(n syntax.Node) bool {
 		if err != nil {
@@ -30,6 +31,8 @@ func detect(f *syntax.File) error {
 			err = errorAt(n, "coproc")
 		case *syntax.TestClause:
 			err = checkTest(n)
+		case *syntax.BinaryTest:
+			err = checkRegexp(n, usesRematch)
 		case *syntax.LetClause:
 			err = checkLet(n)
 		}
@@ -378,4 +381,45 @@ func checkIndexList(p *syntax.ParamExp, arrays map[string]bool) error {
 		return errorAt(p, "${!%s[%s]} on a variable not known to be an array", p.Param.Value, w.Lit())
 	}
 	return nil
+}
+
+// checkRegexp rejects [[ x =~ re ]] patterns whose meaning differs between
+// Go's RE2, which the interpreter uses, and bash's POSIX ERE:
+// back-references and GNU word anchors, literal patterns RE2 rejects, and
+// alternations whose submatches are read (POSIX takes the longest match).
+func checkRegexp(b *syntax.BinaryTest, usesRematch bool) error {
+	if b.Op != syntax.TsReMatch {
+		return nil
+	}
+	w, ok := b.Y.(*syntax.Word)
+	if !ok {
+		return nil
+	}
+	src := wordSource(w)
+	switch {
+	case ereOnly.MatchString(src):
+		return errorAt(b, "back-reference or word anchor in =~ %s", src)
+	case usesRematch && strings.Contains(src, "|"):
+		return errorAt(b, "alternation in =~ %s with BASH_REMATCH", src)
+	case w.Lit() != "":
+		if _, err := regexp.Compile(w.Lit()); err != nil {
+			return errorAt(b, "=~ %s: %v", src, err)
+		}
+	}
+	return nil
+}
+
+// ereOnly matches the ERE escapes RE2 lacks: \1-\9, \< and \>.
+var ereOnly = regexp.MustCompile(`\\[1-9<>]`)
+
+// mentions reports whether a parameter named name appears in f.
+func mentions(f *syntax.File, name string) bool {
+	found := false
+	syntax.Walk(f, func(n syntax.Node) bool {
+		if p, ok := n.(*syntax.ParamExp); ok && p.Param != nil && p.Param.Value == name {
+			found = true
+		}
+		return !found
+	})
+	return found
 }

@@ -1,17 +1,3 @@
-// Package conf evaluates dkms.conf and framework.conf files the way upstream
-// dkms 3.2.2 does, turns the values into a typed Config, and validates them.
-//
-// A conf file is a bash fragment, so it is run by a real shell interpreter
-// (mvdan.cc/sh/v3/interp) inside a harness that reproduces upstream's
-// read_conf/safe_source: each file is sourced in a subshell from inside a
-// function, the accepted variables are written back as NAME[i]="VALUE" lines
-// by an unquoted echo, and those lines are sourced again by the parent, so
-// every value is expanded twice. Where the interpreter is known to differ from
-// bash (see detect.go), the file is evaluated by /bin/bash with the same
-// algorithm instead; a value is never silently wrong.
-//
-// This package prints nothing: what the conf writes goes to the writers in
-// Context, and messages are returned as data.
 package conf
 
 import (
@@ -113,8 +99,8 @@ type Report struct {
 }
 
 // Eval evaluates files as upstream's read_conf does: the first is the
-// package's dkms.conf, the others are override files read in order, each
-// seeing the values of the earlier ones. It returns the accepted variables
+// package's dkms.conf (it must exist), the others are override files read
+// in order when they exist, each seeing the values of the earlier ones. It returns the accepted variables
 // that have at least one element set.
 //
 // The files are checked before anything runs; a construct the interpreter
@@ -152,6 +138,9 @@ func evalNames(ctx context.Context, files []string, c Context, names []string, m
 		return nil, nil, errors.New("evaluating conf: no file given")
 	}
 	abs, err := absFiles(files, mode == modeFramework)
+	if err == nil && mode != modeFramework && len(abs) > 0 && abs[0] == "" {
+		err = fmt.Errorf("reading %s: %w", files[0], os.ErrNotExist)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -230,13 +219,18 @@ func envValue(env []string, name string) string {
 
 // absFiles resolves files the way upstream names them: the physical
 // directory plus the base name, so $BASH_SOURCE is e.g.
-// /usr/src/foo-1.0/dkms.conf. Every file must be a readable regular file,
-// except that framework files may be missing (they are then skipped).
+// /usr/src/foo-1.0/dkms.conf. Missing files are skipped, as upstream
+// sources only the override files that exist, except that a missing
+// first file is returned as "" when all are not optional (framework
+// files all are); every other problem is an error.
 func absFiles(files []string, optional bool) ([]string, error) {
 	out := make([]string, 0, len(files))
-	for _, f := range files {
+	for i, f := range files {
 		st, err := os.Stat(f)
-		if err != nil && optional && errors.Is(err, os.ErrNotExist) {
+		if err != nil && errors.Is(err, os.ErrNotExist) {
+			if i == 0 && !optional {
+				return []string{""}, nil
+			}
 			continue
 		}
 		if err == nil && st.IsDir() {

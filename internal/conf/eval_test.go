@@ -162,8 +162,13 @@ func TestEvalInjectedExit(t *testing.T) {
 }
 
 func TestEvalMissingFile(t *testing.T) {
-	if _, err := Eval(t.Context(), []string{filepath.Join(t.TempDir(), "nope.conf")}, testContext()); err == nil {
-		t.Error("no error for a missing file")
+	dir := t.TempDir()
+	if _, err := Eval(t.Context(), []string{filepath.Join(dir, "nope.conf")}, testContext()); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: err = %v", err)
+	}
+	f := writeConf(t, dir, "dkms.conf", "PACKAGE_NAME=x\n")
+	if v, err := Eval(t.Context(), []string{f, filepath.Join(dir, "no-override.conf")}, testContext()); err != nil || v.Str(PackageName) != "x" {
+		t.Errorf("missing override: %v, %v", v, err)
 	}
 	if _, err := Eval(t.Context(), []string{t.TempDir()}, testContext()); err == nil {
 		t.Error("no error for a directory")

@@ -8,9 +8,11 @@ import (
 
 // OurFrameworkVariables are the framework.conf settings this program adds
 // to the reference's: lock_timeout (seconds to wait for the tree lock),
-// initramfs (=no: never regenerate initramfs images) and
-// strict_kernel_hooks (=yes: a failed module fails the kernel hook).
-var OurFrameworkVariables = []string{"lock_timeout", "initramfs", "strict_kernel_hooks"}
+// initramfs (=no: never regenerate initramfs images),
+// strict_kernel_hooks (=yes: a failed module fails the kernel hook) and
+// modules_conf_dir (a directory, e.g. /etc/modprobe.d: install writes the
+// MODULES_CONF lines to <dir>/dkms-<module>.conf, uninstall deletes it).
+var OurFrameworkVariables = []string{"lock_timeout", "initramfs", "strict_kernel_hooks", "modules_conf_dir"}
 
 // ReadFramework reads dir/framework.conf and then dir/framework.conf.d/*.conf
 // (in byte order; upstream's glob sorts by locale) the way upstream's

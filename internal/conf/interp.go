@@ -218,6 +218,9 @@ func (e *evaluator) runner(stderr io.Writer) (*interp.Runner, error) {
 	return interp.New(
 		interp.Env(expand.ListEnviron(c.Environ...)),
 		interp.Dir(e.job.dir()),
+		// TODO(compat): glob results are sorted bytewise; bash sorts by
+		// the locale's collation. umask 022 is process-wide and is left to
+		// the caller.
 		interp.BashOpts("-s", "extglob"),
 		interp.StdIO(nil, &lockedWriter{w: c.Stdout}, stderr),
 		interp.CallHandler(e.call),

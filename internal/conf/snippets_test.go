@@ -66,6 +66,9 @@ var snippets = []struct {
 	{"f() { return 3; }; f; PACKAGE_NAME=$?; g() { echo $#; }; PACKAGE_VERSION=$(g a b)", false},
 	{"PACKAGE_NAME=`echo \\`echo nested\\``", false},
 	{`DKMS_DIRECTIVE_Q="MAKE=it's"; DKMS_DIRECTIVE_U="POST_ADD=é"; DKMS_DIRECTIVE_E="PRE_BUILD="`, false},
+	{`[[ abab =~ (ab)\1 ]] && PACKAGE_NAME=backref`, true},
+	{`[[ ab =~ (a|ab) ]] && PACKAGE_NAME=${BASH_REMATCH[1]}`, true},
+	{`[[ 6.1.0 =~ ^([0-9]+)\.([0-9]+) ]] && PACKAGE_NAME=${BASH_REMATCH[2]}`, false},
 	{`MAKE=(a b); eval 'MAKE[1]+=c'; eval "PATCH[2]+=x" ";" "PATCH[2]+=y"`, false},
 	{"PACKAGE_NAME=$(cat <<-EOF\n\tindented\n\tEOF\n)", false},
 }

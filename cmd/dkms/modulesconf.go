@@ -1,0 +1,56 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"github.com/dkms-go/dkms/internal/conf"
+)
+
+// MODULES_CONF. The reference ignores MODULES_CONF[] (it only prints
+// "Deprecated feature: MODULES_CONF (<file>)"), and so do we by default.
+// Ours: when framework.conf sets modules_conf_dir=/path (for example
+// /etc/modprobe.d), install writes the MODULES_CONF[i] lines, in index
+// order, to <dir>/dkms-<module>.conf (atomically, through the runner), and
+// an uninstall that takes the module off the kernel deletes that file.
+// The deprecation line is printed either way.
+
+// modulesConfPath is <modules_conf_dir>/dkms-<m>.conf, or "" when the
+// feature is off.
+func (a *app) modulesConfPath(m string) string {
+	dir := a.fw["modules_conf_dir"]
+	if dir == "" {
+		return ""
+	}
+	return filepath.Join(dir, "dkms-"+m+".conf")
+}
+
+// writeModulesConf writes the MODULES_CONF lines of the conf read last
+// (the one install just read) for module m; with no lines it writes
+// nothing.
+func (a *app) writeModulesConf(m string) error {
+	path := a.modulesConfPath(m)
+	vals := a.confCache.vals
+	if path == "" || vals == nil || vals.Count(conf.ModulesConf) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	for _, i := range vals.Indices(conf.ModulesConf) {
+		fmt.Fprintln(&b, vals[conf.ModulesConf][i])
+	}
+	if err := a.runner.MkdirAll(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	if err := a.runner.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	return nil
+}
+
+// removeModulesConf deletes the file writeModulesConf wrote for m.
+func (a *app) removeModulesConf(m string) {
+	if path := a.modulesConfPath(m); path != "" && isFile(path) {
+		a.runner.Remove(path)
+	}
+}
