@@ -203,7 +203,11 @@ func subdirs(dir string) []string {
 // postTransaction runs framework.conf's post_transaction command after a
 // successful change, with its output in DT/post_transaction.log (§5).
 func (a *app) postTransaction() {
-	cmd := a.fw["post_transaction"]
+	k, arch := "", ""
+	if len(a.o.kernels) > 0 {
+		k, arch = a.o.kernels[0], a.o.arches[0]
+	}
+	cmd := a.frameworkFor(k, arch)["post_transaction"]
 	if cmd == "" {
 		return
 	}

@@ -138,7 +138,7 @@ func (a *app) evalConf(r confRequest, main string, files []string) (conf.Values,
 	}
 	if r.strict {
 		for _, d := range report.Deprecated {
-			fmt.Fprintln(a.rep.err, d)
+			fmt.Fprintln(a.rep.err, typedPaths(d.Text, files))
 		}
 	}
 	a.applyDirectives(vals)
@@ -154,6 +154,20 @@ func confEvalError(main string, err error) error {
 		return errf(exitBadConf, "Could not evaluate "+ce.Error(), "File: "+main+" does not represent a valid dkms.conf file.")
 	}
 	return errf(exitBadConf, "Could not evaluate "+main+": "+err.Error(), "File: "+main+" does not represent a valid dkms.conf file.")
+}
+
+// typedPaths puts back, in a "Deprecated feature: NAME (file)" line, the
+// file name as dkms passed it: the reference prints the path it sourced
+// (e.g. DT/m/v/source/dkms.conf), while conf.Eval reports the physical
+// one. TODO(compat): drop once conf.Report.Deprecated names files as given.
+func typedPaths(line string, files []string) string {
+	for _, f := range files {
+		dir, err := filepath.EvalSymlinks(filepath.Dir(f))
+		if abs, aerr := filepath.Abs(dir); err == nil && aerr == nil {
+			line = strings.Replace(line, "("+filepath.Join(abs, filepath.Base(f))+")", "("+f+")", 1)
+		}
+	}
+	return line
 }
 
 // resolvedPath is readlink -f of p, or p when it cannot be resolved.

@@ -13,7 +13,8 @@ import (
 // Ours: when framework.conf sets modules_conf_dir=/path (for example
 // /etc/modprobe.d), install writes the MODULES_CONF[i] lines, in index
 // order, to <dir>/dkms-<module>.conf (atomically, through the runner), and
-// an uninstall that takes the module off the kernel deletes that file.
+// the uninstall that takes the module off its last kernel deletes that
+// file.
 // The deprecation line is printed either way.
 
 // modulesConfPath is <modules_conf_dir>/dkms-<m>.conf, or "" when the
@@ -48,9 +49,15 @@ func (a *app) writeModulesConf(m string) error {
 	return nil
 }
 
-// removeModulesConf deletes the file writeModulesConf wrote for m.
+// removeModulesConf deletes the file writeModulesConf wrote for m once
+// m is installed on no kernel any more.
 func (a *app) removeModulesConf(m string) {
-	if path := a.modulesConfPath(m); path != "" && isFile(path) {
-		a.runner.Remove(path)
+	path := a.modulesConfPath(m)
+	if path == "" || !isFile(path) {
+		return
 	}
+	if links, _ := filepath.Glob(filepath.Join(a.layout.Module(m), "kernel-*")); len(links) > 0 {
+		return
+	}
+	a.runner.Remove(path)
 }

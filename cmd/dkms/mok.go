@@ -11,7 +11,7 @@ import (
 // cmdGenerateMOK makes the signing key and certificate if they are missing
 // (§3.13), natively: no openssl needed.
 func (a *app) cmdGenerateMOK() error {
-	keyPath, certPath := a.mokPaths()
+	keyPath, certPath := mokPaths(a.frameworkFor(a.firstKernel(), a.firstArch()), a.layout.DKMS)
 	a.rep.say("Signing key: %s", keyPath)
 	a.rep.say("Public certificate (MOK): %s", certPath)
 	if isFile(keyPath) && isFile(certPath) {

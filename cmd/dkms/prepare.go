@@ -91,13 +91,14 @@ func (a *app) prepareSigning(p *kernelPrep, cfgPath string) {
 		a.rep.say("The kernel is built without module signing facility, modules won't be signed")
 		return
 	}
-	tool := a.fw["sign_file"]
+	fw := a.frameworkFor(p.kernel, p.arch) // signing settings are read late, per kernel
+	tool := fw["sign_file"]
 	a.rep.say("Sign command: %s", a.pick(tool, a.referenceSignFile(p.kernel)))
 	if tool != "" && !executableFile(tool) {
 		a.rep.say("Binary %s not found, modules won't be signed", tool)
 		return
 	}
-	keyPath, certPath := a.mokPaths()
+	keyPath, certPath := mokPaths(fw, a.layout.DKMS)
 	if tool == "" && strings.HasPrefix(keyPath, "pkcs11:") {
 		// A key held by a token cannot be read here: let the kernel's
 		// sign-file talk to it, as the reference does.
@@ -163,9 +164,15 @@ func (a *app) referenceSignFile(k string) string {
 // mokPaths are the signing key and certificate: framework.conf's, else
 // mok.key and mok.pub in the dkms tree (/var/lib/dkms by default, as the
 // reference hardcodes).
-func (a *app) mokPaths() (string, string) {
-	return a.pick(a.fw["mok_signing_key"], filepath.Join(a.layout.DKMS, "mok.key")),
-		a.pick(a.fw["mok_certificate"], filepath.Join(a.layout.DKMS, "mok.pub"))
+func mokPaths(fw map[string]string, dkmsTree string) (string, string) {
+	key, cert := fw["mok_signing_key"], fw["mok_certificate"]
+	if key == "" {
+		key = filepath.Join(dkmsTree, "mok.key")
+	}
+	if cert == "" {
+		cert = filepath.Join(dkmsTree, "mok.pub")
+	}
+	return key, cert
 }
 
 func lookPath(name string) bool {

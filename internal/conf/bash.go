@@ -52,8 +52,8 @@ __dkmsgo_sourced() {
             *) __dkmsgo_depr+=("CLEAN ($1)") ;;
         esac
     fi
-    local __dkmsgo_n
-    for __dkmsgo_n in REMAKE_INITRD MODULES_CONF MODULES_CONF_OBSOLETES MODULES_CONF_ALIAS_TYPE MODULES_CONF_OBSOLETE_ONLY; do
+    local __dkmsgo_n IFS=$' \t\n'
+    for __dkmsgo_n in $__dkmsgo_deprecated; do
         eval "(( \${#${__dkmsgo_n}[@]} ))" && __dkmsgo_depr+=("$__dkmsgo_n ($1)")
     done
 }
@@ -92,6 +92,7 @@ func (j *job) bashScript(marker string) string {
 	b.WriteString("shopt -s extglob\numask 022\nunset CC CXX CFLAGS CXXFLAGS LDFLAGS\n")
 	b.WriteString(j.globals(false))
 	fmt.Fprintf(&b, "__dkmsgo_marker=%s\n__dkmsgo_mode=%s\ndeclare -a __dkmsgo_depr=()\n", marker, mode)
+	fmt.Fprintf(&b, "__dkmsgo_deprecated=%s\n", shq(variableList(deprecatedVariables[1:]))) // CLEAN is special
 	b.WriteString(harness[strings.Index(harness, "\nread_conf()"):])
 	b.WriteString(bashHarness)
 	b.WriteString(harnessCall[j.mode])

@@ -268,3 +268,12 @@ func TestEvalConcurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestOverrideFiles(t *testing.T) {
+	got := OverrideFiles("/etc/dkms", "m", "1.0", "6.1", "x86_64")
+	want := []string{"/etc/dkms/m.conf", "/etc/dkms/m-1.0.conf", "/etc/dkms/m-1.0-6.1.conf",
+		"/etc/dkms/m-1.0-6.1-x86_64.conf", "/etc/dkms/m--6.1.conf", "/etc/dkms/m--6.1-x86_64.conf"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("OverrideFiles = %q", got)
+	}
+}
