@@ -494,7 +494,10 @@ func TestDistScripts(t *testing.T) {
 			env.Setenv("DKMS_LIBDIR", dist)
 			return setupSandbox(env)
 		},
-		Cmds:      map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakekernel": cmdFakeKernel},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"fakekernel": cmdFakeKernel,
+			"realkernel": cmdRealKernel,
+		},
 		Condition: condition,
 	})
 }
