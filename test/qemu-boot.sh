@@ -26,7 +26,8 @@
 #   and an image in /boot (INITRD=No apt-get install linux-image-KVER).
 # Environment (optional):
 #   DKMS_BIN            dkms binary to test (default: go build ./cmd/dkms)
-#   QEMU_BOOT_ACCEL     tcg (default) or kvm
+#   QEMU_BOOT_ACCEL     tcg (default) or kvm (nested KVM may hang stock
+#                       kernels before /init; the timeout then fails the run)
 #   QEMU_BOOT_TIMEOUT   seconds per boot (default 240)
 #   QEMU_BOOT_KEEP=1    keep the work directory (logs, sandboxes)
 # Needs: qemu-system-x86_64, busybox (static), cpio, gzip, kmod, xz, gcc,
@@ -245,9 +246,21 @@ EOF
 boot() {
   local cpu=qemu64
   [ "$ACCEL" != kvm ] || cpu=host,-arch-capabilities
+  # In the background, so that a signal to us runs cleanup at once.
   timeout "$TIMEOUT" qemu-system-x86_64 -accel "$ACCEL" -cpu "$cpu" -m 512 -smp 1 \
     -nographic -no-reboot -nic none -kernel "/boot/vmlinuz-$1" -initrd "$2/initrd.gz" \
-    -append "console=ttyS0 panic=-1 quiet" </dev/null >"$3" 2>&1 || true
+    -append "console=ttyS0 panic=-1 quiet" </dev/null >"$3" 2>&1 &
+  QPID=$!
+  wait "$QPID" || true
+  QPID=
+}
+
+# cleanup stops a running guest and removes the work directory unless it
+# is to be kept (QEMU_BOOT_KEEP=1, or after a failure).
+# shellcheck disable=SC2317  # run by the EXIT trap
+cleanup() {
+  [ -z "${QPID:-}" ] || kill "$QPID" 2>/dev/null || true
+  if [ "${QEMU_BOOT_KEEP:-}" = 1 ]; then echo "$prog: work dir kept: $W" >&2; else rm -rf "$W"; fi
 }
 
 # check_step LOG IDX EXPECT reports whether plan step IDX did what it
@@ -308,16 +321,16 @@ main() {
   check_tools
   t0=$(now)
   W=$(mktemp -d "${TMPDIR:-/tmp}/qemu-boot.XXXXXX")
-  if [ "${QEMU_BOOT_KEEP:-}" = 1 ]; then echo "$prog: work dir $W" >&2
-  else trap 'rm -rf "$W"' EXIT; fi
+  trap cleanup EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   build_dkms
   build_loader
   tb=$(now)
   build_modules "${kernels[@]}"
   echo "$prog: built and installed with our dkms for ${kernels[*]} in $(since "$tb")s"
   for k in "${kernels[@]}"; do
-    if [ "${QEMU_BOOT_KEEP:-}" = 1 ]; then test_kernel "$k" || fail=1
-    else test_kernel "$k" || { fail=1; QEMU_BOOT_KEEP=1; trap - EXIT; echo "$prog: keeping $W" >&2; }; fi
+    test_kernel "$k" || { fail=1; QEMU_BOOT_KEEP=1; }
   done
   echo "$prog: total $(since "$t0")s"
   exit $fail

@@ -4,7 +4,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // bootTestEnv, set to 1, runs the QEMU boot test; it takes about two
@@ -25,6 +27,9 @@ func TestBootRealKernels(t *testing.T) {
 	must(t, err)
 	cmd := exec.CommandContext(t.Context(), script)
 	cmd.Env = append(os.Environ(), "DKMS_BIN="+dkmsBinary(t))
+	// On timeout, let the script stop its guest and clean up.
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second
 	out, err := cmd.CombinedOutput()
 	t.Logf("%s", out)
 	if err != nil {

@@ -282,8 +282,12 @@ func (a *app) loadMadeTarball(staging, file string) error {
 	if err := a.dropSourceStub(m, v); err != nil {
 		return err
 	}
-	if err := a.addUnlessForced(); err != nil {
-		return err
+	// Added already: with --force, or a dangling source link the source
+	// copy has just mended.
+	if !a.layout.IsAdded(m, v) {
+		if err := a.add("add"); err != nil {
+			return err
+		}
 	}
 	return a.loadBuilds(plans)
 }

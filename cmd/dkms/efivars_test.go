@@ -4,7 +4,9 @@ import (
 	"encoding/binary"
 	"os"
 	"path/filepath"
+	"testing"
 
+	"github.com/dkms-go/dkms/internal/sign"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
@@ -71,4 +73,28 @@ func efiSignatureList(der []byte) []byte {
 	b = binary.LittleEndian.AppendUint32(b, uint32(sigSize))
 	b = append(b, efiShimOwner...)
 	return append(b, der...)
+}
+
+// TestEFIVarMatchesReader checks the efivar command's encoding against the
+// sign package's reader, so that a "no hint" script result cannot come
+// from a list the reader fails to parse.
+func TestEFIVarMatchesReader(t *testing.T) {
+	dir := t.TempDir()
+	ours, other := []byte{0x30, 0x03, 0x02, 0x01, 0x01}, []byte{0x30, 0x03, 0x02, 0x01, 0x02}
+	list := append(efiSignatureList(other), efiSignatureList(ours)...)
+	must(t, os.WriteFile(filepath.Join(dir, "MokListRT-"+efiShimGUID), append([]byte{6, 0, 0, 0}, list...), 0o644))
+	must(t, os.WriteFile(filepath.Join(dir, efiSecureBootName), []byte{6, 0, 0, 0, 1}, 0o644))
+	on, err := sign.SecureBootState(dir)
+	if err != nil || !on {
+		t.Fatalf("SecureBootState = %v, %v; want true", on, err)
+	}
+	for _, c := range []struct {
+		cert []byte
+		want bool
+	}{{ours, true}, {other, true}, {[]byte{0x30, 0x00}, false}} {
+		enrolled, pending, err := sign.CertEnrolled(dir, c.cert)
+		if err != nil || enrolled != c.want || pending {
+			t.Errorf("CertEnrolled(%x) = %v, %v, %v; want %v, false, nil", c.cert, enrolled, pending, err, c.want)
+		}
+	}
 }

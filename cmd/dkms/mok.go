@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/dkms-go/dkms/internal/sign"
@@ -45,7 +46,11 @@ func (a *app) generateMOK(keyPath, certPath string) bool {
 // we never overwrite a key (modules already signed with it and a MOK
 // already enrolled would stop matching), so the user has to choose.
 func (a *app) mokFailed(keyPath, certPath string, err error) {
+	// Only when the missing file could have been written is the refusal
+	// ours to explain; otherwise the reference's line above says it all.
+	canWrite := isDir(filepath.Dir(keyPath)) && isDir(filepath.Dir(certPath))
 	switch {
+	case errors.Is(err, sign.ErrMOKExists) && !canWrite:
 	case errors.Is(err, sign.ErrMOKExists) && isFile(keyPath):
 		a.rep.warn("The signing key "+keyPath+" exists but its certificate "+certPath+" is missing.",
 			"dkms never overwrites a signing key: restore the certificate, or move the key away to generate a new pair.")
@@ -53,7 +58,9 @@ func (a *app) mokFailed(keyPath, certPath string, err error) {
 		a.rep.warn("The certificate "+certPath+" exists but its signing key "+keyPath+" is missing.",
 			"dkms never overwrites a certificate: restore the key, or move the certificate away to generate a new pair.")
 	default:
-		a.rep.warn("Generating the signing key failed: " + err.Error())
+		if a.o.verbose { // the reference's output has no such line
+			a.rep.warn("Generating the signing key failed: " + err.Error())
+		}
 	}
 }
 

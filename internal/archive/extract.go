@@ -45,20 +45,31 @@ func ExtractFile(file, dir string, lim Limits) error {
 // set-id bits are dropped. On error dir may hold part of the archive; the
 // caller removes it.
 func Extract(r io.Reader, dir string, lim Limits) error {
-	tr, err := openStream(r)
+	tr, dec, err := openStream(r)
 	if err != nil {
 		return err
 	}
+	defer dec.Close()
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return err
 	}
 	defer root.Close()
 	x := &extractor{root: root, lim: lim.withDefaults(), links: map[string]string{}}
+	err = x.extractAll(tr)
+	// Even a failed extraction must not leave an escaping link behind.
+	if lerr := x.checkLinks(); err == nil {
+		err = lerr
+	}
+	return err
+}
+
+// extractAll extracts every entry of tr.
+func (x *extractor) extractAll(tr *tar.Reader) error {
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
-			break
+			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("reading archive: %w", err)
@@ -67,22 +78,21 @@ func Extract(r io.Reader, dir string, lim Limits) error {
 			return err
 		}
 	}
-	return x.checkLinks()
 }
 
 // openStream returns a tar reader over r, decompressed as its first bytes
-// say.
-func openStream(r io.Reader) (*tar.Reader, error) {
+// say, and the decompressor to close when done.
+func openStream(r io.Reader) (*tar.Reader, io.Closer, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(6) // a shorter stream is a plain (and broken) tar
 	if strings.HasPrefix(string(head), "BZh") {
-		return tar.NewReader(bzip2.NewReader(br)), nil
+		return tar.NewReader(bzip2.NewReader(br)), io.NopCloser(nil), nil
 	}
 	dec, err := compress.Decompress(compress.Sniff(head), br)
 	if err != nil {
-		return nil, fmt.Errorf("reading archive: %w", err)
+		return nil, nil, fmt.Errorf("reading archive: %w", err)
 	}
-	return tar.NewReader(dec), nil
+	return tar.NewReader(dec), dec, nil
 }
 
 // extractor is the state of one extraction: the root every write goes
@@ -91,17 +101,17 @@ func openStream(r io.Reader) (*tar.Reader, error) {
 // again at the end because a later entry can change where an earlier
 // link leads.
 type extractor struct {
-	root    *os.Root
-	lim     Limits
-	entries int
-	total   int64
-	links   map[string]string
+	root  *os.Root
+	lim   Limits
+	count int
+	total int64
+	links map[string]string
 }
 
 // entry checks and extracts one tar entry.
 func (x *extractor) entry(hdr *tar.Header, r io.Reader) error {
-	x.entries++
-	if x.entries > x.lim.MaxEntries {
+	x.count++
+	if x.count > x.lim.MaxEntries {
 		return &EntryError{hdr.Name, fmt.Sprintf("more than %d entries in the archive", x.lim.MaxEntries)}
 	}
 	if hdr.Typeflag == tar.TypeXGlobalHeader {
@@ -268,19 +278,21 @@ func (x *extractor) checkLink(name string) error {
 	return &EntryError{x.links[name], fmt.Sprintf("symlink target %q escapes the extraction directory", target)}
 }
 
-// checkLinks checks every symlink again once all entries are in.
+// checkLinks checks every symlink again once all entries are in,
+// removing each bad one, and returns the first refusal.
 func (x *extractor) checkLinks() error {
 	names := make([]string, 0, len(x.links))
 	for name := range x.links {
 		names = append(names, name)
 	}
 	slices.Sort(names)
+	var first error
 	for _, name := range names {
-		if err := x.checkLink(name); err != nil {
-			return err
+		if err := x.checkLink(name); err != nil && first == nil {
+			first = err
 		}
 	}
-	return nil
+	return first
 }
 
 // hardlink creates a hard link entry to a regular file extracted earlier.
