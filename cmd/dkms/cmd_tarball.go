@@ -187,7 +187,7 @@ func (a *app) cmdLdtarball() error {
 	}
 	if strings.HasSuffix(file, ".rpm") {
 		// TODO(compat): the reference installs it with rpm -Uvh and autoinstalls.
-		return errf(exitNoConf, "Unable to install "+file+" using rpm.", "Check to ensure that your system can install .rpm files.")
+		return errf(exitNoConf, "Unable to install "+file+" using rpm.", "Loading .rpm packages is not supported by this dkms.")
 	}
 	staging, cleanup, err := a.stagingDir()
 	if err != nil {

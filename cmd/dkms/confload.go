@@ -145,15 +145,16 @@ func (a *app) evalConf(r confRequest, main string, files []string) (conf.Values,
 	return vals, nil
 }
 
-// confEvalError words a conf that could not be evaluated at all. A
-// *conf.Error already names the file (and line); other errors get the
-// file put in front.
+// confEvalError words a conf that could not be evaluated at all (exit 8,
+// as for an invalid conf). A *conf.Error already names the file (and
+// line); other errors get the file put in front. The reference has no such
+// message: such a conf makes it exit or hang.
 func confEvalError(main string, err error) error {
 	var ce *conf.Error
 	if errors.As(err, &ce) {
-		return errf(exitBadConf, "Could not evaluate "+ce.Error(), "File: "+main+" does not represent a valid dkms.conf file.")
+		return errf(exitBadConf, "Could not evaluate "+ce.Error()+".")
 	}
-	return errf(exitBadConf, "Could not evaluate "+main+": "+err.Error(), "File: "+main+" does not represent a valid dkms.conf file.")
+	return errf(exitBadConf, "Could not evaluate "+main+": "+err.Error()+".")
 }
 
 // typedPaths puts back, in a "Deprecated feature: NAME (file)" line, the
