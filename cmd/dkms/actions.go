@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sort"
-	"strings"
 
 	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/tree"
@@ -197,13 +196,7 @@ func brokenError(m, v string) error {
 		"Manual intervention is required!")
 }
 
-func (a *app) cmdNotYet() error {
-	return errf(exitGeneric, fmt.Sprintf("The action %s is not implemented yet.", a.o.action))
-}
-
 func numCPU() int { return runtime.NumCPU() }
 
 // moduleVersion renders m/v.
 func moduleVersion(m, v string) string { return m + "/" + v }
-
-var _ = strings.TrimSpace
