@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/dkms-go/dkms/internal/tree"
 	"path/filepath"
 	"strings"
 
@@ -188,7 +189,7 @@ func (a *app) recover() {
 	a.removeTemps()
 	markers, _ := filepath.Glob(filepath.Join(a.layout.DKMS, "depmod-pending-*"))
 	for _, m := range markers {
-		k, _ := splitKernelArch(strings.TrimPrefix(filepath.Base(m), "depmod-pending-"))
+		k, _ := tree.SplitKernelArch(strings.TrimPrefix(filepath.Base(m), "depmod-pending-"))
 		if err := inst.Depmod(a.ctx, k); err == nil {
 			a.runner.Remove(m)
 		}

@@ -76,7 +76,7 @@ func (a *app) uninstallAndUnbuild(k, arch string) error {
 		return err
 	}
 	kdir := filepath.Dir(a.layout.Built(m, v, k, arch))
-	if len(subdirs(kdir)) == 0 {
+	if len(fileutil.Subdirs(kdir)) == 0 {
 		a.runner.RemoveAll(kdir)
 	}
 	return nil
@@ -145,12 +145,12 @@ func (a *app) dropOriginals(wasActive bool, m, k, arch string) {
 	if wasActive && isDir(dir) {
 		a.rep.say("Removing original module(s) from DKMS tree for kernel %s (%s)", k, arch)
 		a.runner.RemoveAll(dir)
-		if len(subdirs(filepath.Dir(dir))) == 0 {
+		if len(fileutil.Subdirs(filepath.Dir(dir))) == 0 {
 			a.runner.RemoveAll(filepath.Dir(dir))
 		}
 	}
 	top := filepath.Join(a.layout.Module(m), "original_module")
-	if isDir(top) && len(subdirs(top)) == 0 {
+	if isDir(top) && len(fileutil.Subdirs(top)) == 0 {
 		a.runner.RemoveAll(top)
 	}
 }
@@ -162,7 +162,7 @@ func (a *app) cleanLeftovers(m, v string) {
 	for _, t := range tmps {
 		a.runner.RemoveAll(t)
 	}
-	for _, d := range subdirs(a.layout.Version(m, v)) {
+	for _, d := range fileutil.Subdirs(a.layout.Version(m, v)) {
 		p := filepath.Join(a.layout.Version(m, v), d)
 		if ents, err := os.ReadDir(p); err == nil && len(ents) == 0 {
 			a.runner.Remove(p)
@@ -173,7 +173,7 @@ func (a *app) cleanLeftovers(m, v string) {
 // hasBuildDirs reports whether DT/m/v holds a directory other than the
 // reference's bookkeeping ones (build, tarball, source, ...).
 func hasBuildDirs(dir string) bool {
-	for _, d := range subdirs(dir) {
+	for _, d := range fileutil.Subdirs(dir) {
 		keep := false
 		for _, suffix := range []string{"build", "tarball", "driver_disk", "rpm", "deb", "source"} {
 			keep = keep || strings.HasSuffix(d, suffix)
@@ -186,18 +186,6 @@ func hasBuildDirs(dir string) bool {
 		}
 	}
 	return false
-}
-
-// subdirs lists the visible real directories (not links) in dir.
-func subdirs(dir string) []string {
-	ents, _ := os.ReadDir(dir)
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, e.Name())
-		}
-	}
-	return out
 }
 
 // postTransaction runs framework.conf's post_transaction command after a

@@ -379,8 +379,8 @@ type loadPlan struct{ from, to string }
 func (a *app) planBuilds(staging, m, v string) []loadPlan {
 	main := filepath.Join(staging, tarMainTree)
 	var plans []loadPlan
-	for _, k := range subdirs(main) {
-		for _, arch := range subdirs(filepath.Join(main, k)) {
+	for _, k := range fileutil.Subdirs(main) {
+		for _, arch := range fileutil.Subdirs(filepath.Join(main, k)) {
 			to := a.layout.Built(m, v, k, arch)
 			switch {
 			case !tarballKernelRe.MatchString(k):

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dkms-go/dkms/internal/fileutil"
 	"os"
 	"path/filepath"
 	"strings"
@@ -137,7 +138,7 @@ func (a *app) rebuildOne(k, arch string) error {
 	if err := a.removeTree(a.layout.Built(m, v, k, arch)); err != nil {
 		return err
 	}
-	if kdir := filepath.Dir(a.layout.Built(m, v, k, arch)); len(subdirs(kdir)) == 0 {
+	if kdir := filepath.Dir(a.layout.Built(m, v, k, arch)); len(fileutil.Subdirs(kdir)) == 0 {
 		a.runner.RemoveAll(kdir)
 	}
 	if err := a.doBuild(k, arch); err != nil {

@@ -90,7 +90,7 @@ func (a *app) failures(e *statusEntry) []failure {
 	var out []failure
 	for _, p := range paths {
 		ka := strings.TrimPrefix(p, prefix)
-		k, arch := splitKernelArch(ka)
+		k, arch := tree.SplitKernelArch(ka)
 		if e.Kernel != "" && (k != e.Kernel || arch != e.Arch) {
 			continue
 		}
@@ -100,13 +100,4 @@ func (a *app) failures(e *statusEntry) []failure {
 		}
 	}
 	return out
-}
-
-// splitKernelArch splits "K-A" at the last dash: arch names have none.
-func splitKernelArch(ka string) (string, string) {
-	i := strings.LastIndex(ka, "-")
-	if i < 0 {
-		return ka, ""
-	}
-	return ka[:i], ka[i+1:]
 }

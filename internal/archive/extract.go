@@ -82,6 +82,10 @@ func (x *extractor) extractAll(tr *tar.Reader) error {
 
 // openStream returns a tar reader over r, decompressed as its first bytes
 // say, and the decompressor to close when done.
+//
+// TODO: an xz header can ask for a dictionary of up to 4 GiB, which the
+// xz decoder allocates without a memory limit (see package compress); the
+// size limits here bound what is written, not that allocation.
 func openStream(r io.Reader) (*tar.Reader, io.Closer, error) {
 	br := bufio.NewReader(r)
 	head, _ := br.Peek(6) // a shorter stream is a plain (and broken) tar

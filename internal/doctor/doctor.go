@@ -107,15 +107,6 @@ func isLink(path string) bool {
 	return err == nil && fi.Mode()&os.ModeSymlink != 0
 }
 
-// splitKernelArch splits "K-A" at the last dash: arch names have none.
-func splitKernelArch(ka string) (k, a string) {
-	i := strings.LastIndex(ka, "-")
-	if i < 0 {
-		return ka, ""
-	}
-	return ka[:i], ka[i+1:]
-}
-
 // isModuleFile reports whether name is a kernel module file dkms makes.
 func isModuleFile(name string) bool {
 	for _, s := range []string{".ko", ".ko.gz", ".ko.xz", ".ko.zst"} {

@@ -379,8 +379,8 @@ func TestSplitKernelArch(t *testing.T) {
 		"5.15.0-aarch64":        {"5.15.0", "aarch64"},
 		"odd":                   {"odd", ""},
 	} {
-		if k, a := splitKernelArch(in); k != want[0] || a != want[1] {
-			t.Errorf("splitKernelArch(%q) = %q, %q; want %q", in, k, a, want)
+		if k, a := tree.SplitKernelArch(in); k != want[0] || a != want[1] {
+			t.Errorf("tree.SplitKernelArch(%q) = %q, %q; want %q", in, k, a, want)
 		}
 	}
 }

@@ -46,8 +46,8 @@ func archived(l tree.Layout, m, k, a string) []archivedFile {
 func checkOriginals(l tree.Layout, m string) []Finding {
 	var out []Finding
 	top := filepath.Join(l.Module(m), "original_module")
-	for _, k := range subdirs(top) {
-		for _, a := range subdirs(filepath.Join(top, k)) {
+	for _, k := range fileutil.Subdirs(top) {
+		for _, a := range fileutil.Subdirs(filepath.Join(top, k)) {
 			for _, f := range archived(l, m, k, a) {
 				back := ", move it back and run `depmod -a " + k + "`, or delete it"
 				switch {
@@ -178,25 +178,13 @@ func checkDepmodMarkers(l tree.Layout) []Finding {
 	markers, _ := filepath.Glob(filepath.Join(l.DKMS, "depmod-pending-*"))
 	var out []Finding
 	for _, p := range markers {
-		k, a := splitKernelArch(strings.TrimPrefix(filepath.Base(p), "depmod-pending-"))
+		k, a := tree.SplitKernelArch(strings.TrimPrefix(filepath.Base(p), "depmod-pending-"))
 		action := "run depmod for " + k + " and delete the marker"
 		if !fileutil.IsDir(l.KernelDir(k)) {
 			action = "delete the marker: the kernel is gone" // Depmod skips it
 		}
 		out = append(out, Finding{Kind: DepmodPending, Path: p, kernel: k,
 			Message: "a dkms run died before running depmod for " + k + " (" + a + ")", Action: action})
-	}
-	return out
-}
-
-// subdirs lists the visible directories in dir, sorted.
-func subdirs(dir string) []string {
-	ents, _ := os.ReadDir(dir)
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, e.Name())
-		}
 	}
 	return out
 }

@@ -148,7 +148,7 @@ func checkKernelLinks(l tree.Layout, m string) []Finding {
 		if !strings.HasPrefix(e.Name(), "kernel-") || !isLink(link) {
 			continue
 		}
-		k, a := splitKernelArch(strings.TrimPrefix(e.Name(), "kernel-"))
+		k, a := tree.SplitKernelArch(strings.TrimPrefix(e.Name(), "kernel-"))
 		target, _ := os.Readlink(link)
 		switch {
 		case !fileutil.Exists(link):

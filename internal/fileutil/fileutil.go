@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // WriteAtomic writes data to path through a temporary file in the same
@@ -192,3 +193,16 @@ func RemoveEmptyParents(dir, stop string) {
 // IsNotExist is errors.Is(err, fs.ErrNotExist), shortened for call sites
 // that test it often.
 func IsNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
+
+// Subdirs lists the visible (not dot-named) directories in dir, not
+// following links, in the order ReadDir gives (sorted by name).
+func Subdirs(dir string) []string {
+	ents, _ := os.ReadDir(dir)
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() && !strings.HasPrefix(e.Name(), ".") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}

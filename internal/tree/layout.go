@@ -82,3 +82,14 @@ func CheckName(kind, name string) error {
 	}
 	return nil
 }
+
+// SplitKernelArch splits the "K-A" part of kernel-K-A links and of the
+// other per-kernel names of the tree at the last dash: arch names have
+// none, kernel releases often do.
+func SplitKernelArch(ka string) (kernel, arch string) {
+	i := strings.LastIndex(ka, "-")
+	if i < 0 {
+		return ka, ""
+	}
+	return ka[:i], ka[i+1:]
+}
