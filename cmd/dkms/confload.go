@@ -105,6 +105,9 @@ func (a *app) readConf(r confRequest) (*conf.Config, error) {
 	}
 	a.confCache = confCache{}
 	cfg, msgs, err := conf.Parse(vals, r.strict)
+	if bad := unsafePaths(cfg); len(bad) > 0 {
+		msgs, err = append(msgs, bad...), conf.ErrInvalid
+	}
 	for _, m := range msgs {
 		fmt.Fprintln(a.rep.err, m)
 	}
@@ -241,4 +244,43 @@ func boolText(b bool) string {
 		return "true"
 	}
 	return ""
+}
+
+// unsafePaths refuses module names and locations that would read or
+// write outside the build directory or the kernel's module directory: a
+// ".." component, an absolute BUILT_MODULE_LOCATION, a slash in a module
+// name. The reference accepts them and writes wherever they point.
+func unsafePaths(cfg *conf.Config) []conf.Message {
+	if cfg == nil {
+		return nil
+	}
+	var out []conf.Message
+	bad := func(name string, i int, val, why string) {
+		out = append(out, conf.Message{Level: conf.LevelError,
+			Text: fmt.Sprintf("dkms.conf: Error! '%s[%d]' %s: %q", name, i, why, val)})
+	}
+	for i, m := range cfg.Modules {
+		if strings.Contains(m.BuiltName, "/") {
+			bad(conf.BuiltModuleName, i, m.BuiltName, "must be a file name, without '/'")
+		}
+		if strings.Contains(m.DestName, "/") {
+			bad(conf.DestModuleName, i, m.DestName, "must be a file name, without '/'")
+		}
+		if dotDot(m.BuiltLocation) || filepath.IsAbs(m.BuiltLocation) {
+			bad(conf.BuiltModuleLocation, i, m.BuiltLocation, "must stay inside the build directory")
+		}
+		if dotDot(m.DestLocation) {
+			bad(conf.DestModuleLocation, i, m.DestLocation, "must not contain a '..' component")
+		}
+	}
+	return out
+}
+
+func dotDot(p string) bool {
+	for _, part := range strings.Split(p, "/") {
+		if part == ".." {
+			return true
+		}
+	}
+	return false
 }
