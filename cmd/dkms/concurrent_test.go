@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,6 +20,9 @@ func TestConcurrentRuns(t *testing.T) {
 	reps := 2
 	if testing.Short() {
 		reps = 1
+	}
+	if n, err := strconv.Atoi(os.Getenv("DKMS_TEST_CONCURRENT_REPS")); err == nil && n > 0 {
+		reps = n // the closing notes' 20 repetitions
 	}
 	for r := 0; r < reps; r++ {
 		s := newSandbox(t, bin)

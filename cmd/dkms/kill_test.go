@@ -196,6 +196,8 @@ func killCases() []killCase {
 			[]string{"uninstall", "hello/1.0", "-k", fakeK, "-a", "x86_64"}, []string{installed, built}, built, originalBack},
 		{"unbuild", func(s *sandbox) { s.mustDkms(inst...) },
 			[]string{"unbuild", "hello/1.0", "-k", fakeK, "-a", "x86_64"}, []string{installed, built, added}, added, originalBack},
+		{"autoinstall", func(s *sandbox) { s.mustDkms("add", "hello/1.0") },
+			[]string{"autoinstall", "-k", fakeK, "-a", "x86_64"}, []string{added, built, installed}, installed, nil},
 		{"remove", func(s *sandbox) { s.mustDkms(inst...) },
 			[]string{"remove", "hello/1.0", "--all"}, []string{installed, built, added, ""}, "", originalBack},
 	}
