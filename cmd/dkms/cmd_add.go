@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/fileutil"
 )
 
@@ -45,7 +44,7 @@ func (a *app) add(action string) error {
 	if err := a.link(m, v, src); err != nil {
 		return err
 	}
-	if code := build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, "post_add", cfg.PostAdd, a.layout.SourceLink(m, v)); code != 0 {
+	if code := a.runScript("post_add", cfg.PostAdd); code != 0 {
 		return silent(code)
 	}
 	return nil

@@ -42,8 +42,8 @@ func ExtractFile(file, dir string, lim Limits) error {
 // os.Root, and an entry with an absolute name, a ".." component, a symlink
 // or hard link leading outside dir, a device or fifo type, or a size over
 // lim is refused with an *EntryError. Ownership is not restored and
-// set-id bits are dropped. On error dir may hold part of the archive; the
-// caller removes it.
+// set-id bits are dropped. On error dir may hold part of the archive
+// (but no escaping symlink); the caller removes it.
 func Extract(r io.Reader, dir string, lim Limits) error {
 	tr, dec, err := openStream(r)
 	if err != nil {
