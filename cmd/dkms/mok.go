@@ -30,10 +30,14 @@ func (a *app) generateMOK(keyPath, certPath string) bool {
 	a.rep.say("Certificate or key are missing, generating self signed certificate for MOK...")
 	a.runner.Step("generate_mok " + keyPath)
 	if err := sign.GenerateMOK(keyPath, certPath, time.Now()); err != nil {
-		if !isFile(keyPath) {
-			a.rep.say("Key file %s not found and can't be generated, modules won't be signed", keyPath)
-		} else {
+		// The reference's openssl writes the key, then the certificate,
+		// and its message names the first file that is missing after that.
+		// Nothing we could not write in full is left, but the message names
+		// the same file.
+		if isFile(keyPath) || (isDir(filepath.Dir(keyPath)) && !isDir(filepath.Dir(certPath))) {
 			a.rep.say("Certificate file %s not found and can't be generated, modules won't be signed", certPath)
+		} else {
+			a.rep.say("Key file %s not found and can't be generated, modules won't be signed", keyPath)
 		}
 		a.mokFailed(keyPath, certPath, err)
 		return false

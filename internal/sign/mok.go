@@ -45,8 +45,7 @@ var ErrMOKExists = errors.New("MOK file exists")
 // either is missing, it never overwrites: if either exists it returns
 // ErrMOKExists and writes nothing. Each file is written to a temporary name,
 // synced and linked into place, so a killed run leaves no partial file; if
-// the certificate cannot be written the new key stays, as with the
-// reference.
+// the certificate cannot be written the new key is removed again.
 func GenerateMOK(keyPath, certPath string, now time.Time) error {
 	if err := checkMOKAbsent(keyPath, certPath); err != nil {
 		return err
@@ -68,8 +67,7 @@ func GenerateMOK(keyPath, certPath string, now time.Time) error {
 		return fmt.Errorf("writing MOK key: %w", err)
 	}
 	if err := writeNew(certPath, certDER, 0o644); err != nil {
-		// The key stays, as the reference's openssl leaves the key it
-		// wrote when the certificate path is unusable.
+		os.Remove(keyPath)
 		return fmt.Errorf("writing MOK certificate: %w", err)
 	}
 	return nil
