@@ -17,7 +17,7 @@ func (a *app) cmdAdd() error {
 func (a *app) add(action string) error {
 	o := a.o
 	if o.archive != "" && o.module == "" {
-		return errf(exitGeneric, "Loading tarballs is not implemented yet.")
+		return a.cmdLdtarball() // add of a tarball is ldtarball, as in the reference
 	}
 	if o.sourceDir != "" && (o.module == "" || o.version == "") {
 		if err := a.addSourceTree(o.sourceDir); err != nil {
