@@ -34,7 +34,7 @@ func doctorAfterKill(t *testing.T, bin string, c killCase, step int) error {
 	s.addSource("hello")
 	s.addOriginal("hello")
 	c.setup(s)
-	out, err := s.dkms([]string{fmt.Sprintf("DKMS_TEST_KILL_AT=%d", step)}, c.args...)
+	out, err := s.dkms([]string{fmt.Sprintf("DKMS_TEST_KILL_AT=%d", step)}, s.args(c.args)...)
 	if err == nil || !strings.Contains(err.Error(), "killed") {
 		return fmt.Errorf("expected a kill, got %v\n%s", err, out)
 	}

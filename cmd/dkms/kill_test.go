@@ -198,6 +198,12 @@ func killCases() []killCase {
 			[]string{"unbuild", "hello/1.0", "-k", fakeK, "-a", "x86_64"}, []string{installed, built, added}, added, originalBack},
 		{"autoinstall", func(s *sandbox) { s.mustDkms("add", "hello/1.0") },
 			[]string{"autoinstall", "-k", fakeK, "-a", "x86_64"}, []string{added, built, installed}, installed, nil},
+		{"ldtarball", func(s *sandbox) {
+			s.mustDkms("build", "hello/1.0", "-k", fakeK, "-a", "x86_64")
+			s.mustDkms("mktarball", "hello/1.0", "-k", fakeK, "-a", "x86_64", "--archive", filepath.Join(s.root, "hello.dkms.tar.gz"))
+			s.mustDkms("remove", "hello/1.0", "--all")
+			must(s.t, os.RemoveAll(filepath.Join(s.root, "src", "hello-1.0")))
+		}, []string{"ldtarball", "--archive", "ARCHIVE"}, []string{"", added, built}, built, nil},
 		{"remove", func(s *sandbox) { s.mustDkms(inst...) },
 			[]string{"remove", "hello/1.0", "--all"}, []string{installed, built, added, ""}, "", originalBack},
 	}
@@ -232,7 +238,7 @@ func countSteps(t *testing.T, bin string, c killCase) int {
 	s.addOriginal("hello")
 	c.setup(s)
 	trace := filepath.Join(t.TempDir(), "trace")
-	if out, err := s.dkms([]string{run.TraceEnv + "=" + trace}, c.args...); err != nil {
+	if out, err := s.dkms([]string{run.TraceEnv + "=" + trace}, s.args(c.args)...); err != nil {
 		t.Fatalf("dkms %v: %v\n%s", c.args, err, out)
 	}
 	b, _ := os.ReadFile(trace)
@@ -244,7 +250,7 @@ func killOnce(t *testing.T, bin string, c killCase, step int) error {
 	s.addSource("hello")
 	s.addOriginal("hello")
 	c.setup(s)
-	out, err := s.dkms([]string{fmt.Sprintf("%s=%d", run.KillAfterEnv, step)}, c.args...)
+	out, err := s.dkms([]string{fmt.Sprintf("%s=%d", run.KillAfterEnv, step)}, s.args(c.args)...)
 	if err == nil || !strings.Contains(err.Error(), "killed") {
 		return fmt.Errorf("expected a kill, got %v\n%s", err, out)
 	}
@@ -258,7 +264,7 @@ func killOnce(t *testing.T, bin string, c killCase, step int) error {
 	// Rerun: it must complete. A remove whose kill came after the point
 	// of no return finds nothing left to remove and says so (exit 3), as
 	// the reference does for any second remove; it still recovers.
-	if out, err := s.dkms(nil, c.args...); err != nil && st != c.final {
+	if out, err := s.dkms(nil, s.args(c.args)...); err != nil && st != c.final {
 		return fmt.Errorf("rerun: %v\n%s", err, out)
 	}
 	if st, _ := s.status(); st != c.final {
@@ -271,6 +277,17 @@ func killOnce(t *testing.T, bin string, c killCase, step int) error {
 		return c.check(s)
 	}
 	return nil
+}
+
+// args puts the sandbox's archive path in place of the word ARCHIVE.
+func (s *sandbox) args(args []string) []string {
+	out := append([]string(nil), args...)
+	for i, a := range out {
+		if a == "ARCHIVE" {
+			out[i] = filepath.Join(s.root, "hello.dkms.tar.gz")
+		}
+	}
+	return out
 }
 
 func contains(list []string, s string) bool {
