@@ -2,9 +2,11 @@ package build
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/dkms-go/dkms/internal/compress"
 	"github.com/dkms-go/dkms/internal/fileutil"
@@ -66,7 +68,7 @@ func (b *Builder) finish(ctx context.Context, job Job, m Module, dir, out string
 	if job.Sign != nil {
 		fmt.Fprintf(b.Inv.Out, "Signing module %s\n", src)
 		if err := job.Sign(ctx, src); err != nil && b.Warn != nil {
-			b.Warn("Failed to sign module '"+src+"'!", err.Error())
+			b.Warn("Failed to sign module '"+src+"'!", signFailure(err))
 		}
 	}
 	dst := filepath.Join(out, m.DestName+".ko"+job.CompressExt)
@@ -104,3 +106,14 @@ type StageError struct{ Err error }
 
 func (e *StageError) Error() string { return "do_build: final mv failed: " + e.Err.Error() }
 func (e *StageError) Unwrap() error { return e.Err }
+
+// signFailure is the second line of the signing warning: what an external
+// signing tool printed, as the reference shows it (possibly nothing), or
+// our own error.
+func signFailure(err error) string {
+	var ee *run.ExitError
+	if errors.As(err, &ee) {
+		return strings.TrimRight(ee.Output, "\n")
+	}
+	return err.Error()
+}
