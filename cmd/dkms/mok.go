@@ -24,10 +24,16 @@ func (a *app) cmdGenerateMOK() error {
 	return nil
 }
 
-// generateMOK creates a missing key pair and says so; it never overwrites
-// an existing key or certificate. It reports whether both now exist.
+// generateMOK creates a missing key pair and says so. It never overwrites
+// an existing key; a certificate without its key is replaced. It reports
+// whether both now exist.
 func (a *app) generateMOK(keyPath, certPath string) bool {
 	a.rep.say("Certificate or key are missing, generating self signed certificate for MOK...")
+	if !isFile(keyPath) && isFile(certPath) {
+		// A certificate whose key is gone signs nothing: it is replaced,
+		// as the reference replaces it. A key is never replaced.
+		a.runner.Remove(certPath)
+	}
 	a.runner.Step("generate_mok " + keyPath)
 	if err := sign.GenerateMOK(keyPath, certPath, time.Now()); err != nil {
 		// The reference's openssl writes the key, then the certificate,

@@ -101,7 +101,10 @@ func CopyTree(src, dst string) error {
 		}
 		switch {
 		case d.IsDir():
-			if err := os.MkdirAll(target, info.Mode().Perm()|0o700); err != nil {
+			if err := os.MkdirAll(target, 0o700); err != nil {
+				return err
+			}
+			if err := os.Chmod(target, info.Mode().Perm()|0o700); err != nil {
 				return err
 			}
 		case info.Mode()&fs.ModeSymlink != 0:
@@ -134,6 +137,9 @@ func copyFile(src, dst string, perm fs.FileMode) error {
 		return err
 	}
 	_, err = io.Copy(out, in)
+	if err == nil {
+		err = out.Chmod(perm) // the mode as it was, not as the umask left it
+	}
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
@@ -183,7 +189,7 @@ func IsDir(path string) bool {
 // stop, for as long as they are empty.
 func RemoveEmptyParents(dir, stop string) {
 	stop = filepath.Clean(stop)
-	for d := filepath.Clean(dir); d != stop && len(d) > len(stop); d = filepath.Dir(d) {
+	for d := filepath.Clean(dir); strings.HasPrefix(d, stop+"/"); d = filepath.Dir(d) {
 		if err := os.Remove(d); err != nil {
 			return
 		}

@@ -185,7 +185,6 @@ func TestCopyTree(t *testing.T) {
 // TestCopyTreeModesUnderUmask pins that modes are kept as they are, which
 // `cp -a` (the reference's copy of the source tree) does whatever the umask.
 func TestCopyTreeModesUnderUmask(t *testing.T) {
-	t.Skip("BUG: CopyTree creates files and directories with the umask applied (os.OpenFile/os.MkdirAll perm), so a 0664 file becomes 0644 under umask 022; fix with an explicit Chmod after creating")
 	old := syscall.Umask(0o022)
 	defer syscall.Umask(old)
 	src := filepath.Join(t.TempDir(), "src")
@@ -320,7 +319,6 @@ func TestRemoveEmptyParents(t *testing.T) {
 // TestRemoveEmptyParentsOutsideStop: a dir that is not below stop must
 // not make RemoveEmptyParents climb into directories outside stop.
 func TestRemoveEmptyParentsOutsideStop(t *testing.T) {
-	t.Skip("BUG: RemoveEmptyParents compares lengths, not path prefixes: RemoveEmptyParents(IT/6.10/extra, IT/6.1) removes the empty IT/6.10/extra and IT/6.10 (a sibling kernel's directory)")
 	root := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(root, "6.10", "extra"), 0o755); err != nil {
 		t.Fatal(err)

@@ -97,7 +97,7 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 		man.Previous = prev
 	}
 	if l.InstalledVersion(req.Module, req.Kernel, req.Arch) == "" {
-		if err := e.archiveOriginals(req, man); err != nil {
+		if err := e.archiveOriginals(req, places, man); err != nil {
 			return err
 		}
 	} else if isDirNonEmpty(l.Originals(req.Module, req.Kernel, req.Arch)) {
@@ -115,6 +115,7 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 	}
 	err = e.moveOriginals(man)
 	if err == nil {
+		e.dropStale(man)
 		err = e.place(man, places)
 	}
 	if err != nil {
@@ -140,6 +141,27 @@ func (e *Env) plan(req Request) ([]placement, error) {
 		out = append(out, placement{src: src, dst: filepath.Join(dir, filepath.Base(src))})
 	}
 	return out, nil
+}
+
+// dropStale removes the files of the install this one replaces that it
+// does not overwrite (an upgrade whose modules moved or went away), so no
+// old module is left for modprobe to find. An interrupted run puts them
+// back from their built copies (rollback).
+func (e *Env) dropStale(man *tree.Manifest) {
+	if man.Previous == nil {
+		return
+	}
+	kept := map[string]bool{}
+	for _, f := range man.Files {
+		kept[f.Path] = true
+	}
+	var stale []tree.File
+	for _, f := range man.Previous.Files {
+		if !kept[f.Path] && (f.SHA256 == "" || sameHash(f.Path, f.SHA256)) {
+			stale = append(stale, f)
+		}
+	}
+	e.removeFiles(&tree.Manifest{Kernel: man.Kernel, Files: stale}, true)
 }
 
 // place copies (or links) each module into the install tree under a

@@ -15,10 +15,17 @@ import (
 // holding where it came from, as the reference does (§7.4). The moves are
 // recorded in man; the caller writes man before anything else changes, so
 // archiveOriginals itself only decides and writes the manifest entries.
-func (e *Env) archiveOriginals(req Request, man *tree.Manifest) error {
+func (e *Env) archiveOriginals(req Request, places []placement, man *tree.Manifest) error {
 	kdir := e.Layout.KernelDir(req.Kernel)
 	dest := e.Layout.Originals(req.Module, req.Kernel, req.Arch)
+	placed := map[string]bool{}
+	for _, p := range places {
+		placed[moduleBase(filepath.Base(p.dst))] = true
+	}
 	for _, m := range req.Modules {
+		if !placed[m.DestName] {
+			continue // refused by the version checks: its original stays
+		}
 		found := e.findOriginal(kdir, m)
 		if found == "" || ownedBy(man, found) {
 			continue

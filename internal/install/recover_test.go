@@ -212,3 +212,27 @@ func TestUninstallLegacyVersionMismatch(t *testing.T) {
 		t.Errorf("legacy files %+v, want %+v", man.Files, want)
 	}
 }
+
+// TestUpgradeMovesLocation upgrades 1.0 (in /updates/dkms) to 2.0 whose
+// dkms.conf puts the module in /extra. Afterwards only 2.0's file may be in
+// the install tree: depmod searches updates/ before extra/, so a 1.0 copy
+// left in updates/dkms would be the one modprobe loads.
+func TestUpgradeMovesLocation(t *testing.T) {
+	f := newFixture(t)
+	f.built(t, "1.0", "1.0")
+	src2 := f.built(t, "2.0", "2.0")
+	if err := f.e.Install(t.Context(), f.req("1.0")); err != nil {
+		t.Fatal(err)
+	}
+	req2 := f.req("2.0")
+	req2.Modules[0].DestLocation = "/extra"
+	if err := f.e.Install(t.Context(), req2); err != nil {
+		t.Fatal(err)
+	}
+	wantSame(t, f.kpath("extra/foo.ko"), src2)
+	wantExists(t, false, f.kpath("updates/dkms/foo.ko"))
+	if _, err := f.e.Uninstall(req2); err != nil {
+		t.Fatal(err)
+	}
+	wantExists(t, false, f.kpath("updates"), f.kpath("extra"))
+}

@@ -72,7 +72,7 @@ func TestLockSameProcess(t *testing.T) {
 	if len(r.waited) != 1 || r.waited[0] != holder {
 		t.Errorf("waiting called with %q, want once with the holder", r.waited)
 	}
-	if msg := le.Error(); !strings.Contains(msg, "held by "+holder) || !strings.HasPrefix(msg, "gave up after 0s waiting for ") {
+	if msg := le.Error(); !strings.HasPrefix(msg, "gave up after ") || !strings.HasSuffix(msg, "s waiting for "+le.Path+" held by "+holder) {
 		t.Errorf("Error() = %q", msg)
 	}
 
