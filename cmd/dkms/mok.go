@@ -29,9 +29,10 @@ func (a *app) cmdGenerateMOK() error {
 // whether both now exist.
 func (a *app) generateMOK(keyPath, certPath string) bool {
 	a.rep.say("Certificate or key are missing, generating self signed certificate for MOK...")
-	if !isFile(keyPath) && isFile(certPath) {
+	if !isFile(keyPath) && isFile(certPath) && isDir(filepath.Dir(keyPath)) {
 		// A certificate whose key is gone signs nothing: it is replaced,
-		// as the reference replaces it. A key is never replaced.
+		// as the reference replaces it, when a new key can be written at
+		// all. A key is never replaced.
 		a.runner.Remove(certPath)
 	}
 	a.runner.Step("generate_mok " + keyPath)
