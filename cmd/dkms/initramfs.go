@@ -32,7 +32,7 @@ func (a *app) updateInitramfs(k string, changed bool) {
 	default:
 		return
 	}
-	if filepath.Clean(a.layout.Install) != "/lib/modules" {
+	if !sameDir(a.layout.Install, a.sysPath("/lib/modules")) {
 		return // a sandbox install tree is not what the initramfs tools read
 	}
 	var out bytes.Buffer
@@ -46,4 +46,11 @@ func (a *app) updateInitramfs(k string, changed bool) {
 func has(tool string) bool {
 	_, err := exec.LookPath(tool)
 	return err == nil
+}
+
+// sameDir reports whether two paths name the same directory.
+func sameDir(a, b string) bool {
+	ra, err1 := filepath.EvalSymlinks(a)
+	rb, err2 := filepath.EvalSymlinks(b)
+	return err1 == nil && err2 == nil && ra == rb
 }
