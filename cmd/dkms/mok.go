@@ -18,18 +18,19 @@ func (a *app) cmdGenerateMOK() error {
 	if isFile(keyPath) && isFile(certPath) {
 		return nil
 	}
-	if !a.generateMOK(keyPath, certPath) {
+	if !a.generateMOK(keyPath, certPath, false) {
 		return silent(exitGeneric)
 	}
 	return nil
 }
 
 // generateMOK creates a missing key pair and says so. It never overwrites
-// an existing key; a certificate without its key is replaced. It reports
-// whether both now exist.
-func (a *app) generateMOK(keyPath, certPath string) bool {
+// an existing key. When building (replaceOrphanCert) a certificate whose
+// key is gone is replaced, as the reference replaces it; generate_mok
+// leaves it for the user to decide. It reports whether both now exist.
+func (a *app) generateMOK(keyPath, certPath string, replaceOrphanCert bool) bool {
 	a.rep.say("Certificate or key are missing, generating self signed certificate for MOK...")
-	if !isFile(keyPath) && isFile(certPath) && isDir(filepath.Dir(keyPath)) {
+	if replaceOrphanCert && !isFile(keyPath) && isFile(certPath) && isDir(filepath.Dir(keyPath)) {
 		// A certificate whose key is gone signs nothing: it is replaced,
 		// as the reference replaces it, when a new key can be written at
 		// all. A key is never replaced.

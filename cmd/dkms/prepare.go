@@ -107,7 +107,7 @@ func (a *app) prepareSigning(p *kernelPrep, cfgPath string) {
 	a.rep.say("Signing key: %s", keyPath)
 	a.rep.say("Public certificate (MOK): %s", certPath)
 	if !strings.HasPrefix(keyPath, "pkcs11:") && (!isFile(keyPath) || !isFile(certPath)) {
-		if !a.generateMOK(keyPath, certPath) {
+		if !a.generateMOK(keyPath, certPath, true) {
 			return
 		}
 	}
