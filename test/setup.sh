@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(build-essential kmod linux-headers-amd64 linux-headers-6.12-amd64 pahole
-      patch xz-utils zstd gzip jq openssl bc)
+      patch xz-utils zstd gzip jq openssl bc shellcheck groff-base)
 
 missing=()
 for p in "${pkgs[@]}"; do
