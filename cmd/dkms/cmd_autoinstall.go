@@ -19,6 +19,9 @@ type autoEntry struct {
 type autoResult struct {
 	installed, skipped, failed []string
 	pending                    []autoEntry
+	// why holds a line per module not installed, for the detailed
+	// summary: "m/v: reason".
+	why []string
 }
 
 // cmdAutoinstall installs the newest version of every AUTOINSTALL module
@@ -87,6 +90,8 @@ func (a *app) autoQueue(k, arch string) ([]autoEntry, *autoResult, error) {
 		}
 		if cfg.AutoInstall {
 			queue = append(queue, autoEntry{module: m, version: v, deps: cfg.BuildDepends})
+		} else {
+			res.why = append(res.why, moduleVersion(m, v)+": not installed: AUTOINSTALL is not set")
 		}
 	}
 	return queue, res, nil
@@ -220,9 +225,15 @@ func (a *app) autoRecord(res *autoResult, e autoEntry, k, arch string, code int)
 		a.clearFailure(e.module, e.version, k, arch)
 	case exitBuildExclusive:
 		res.skipped = append(res.skipped, e.module)
+		res.why = append(res.why, moduleVersion(e.module, e.version)+": skipped: BUILD_EXCLUSIVE does not match this kernel")
 	default:
 		res.failed = append(res.failed, fmt.Sprintf("%s(%d)", e.module, code))
 		a.recordFailure(e.module, e.version, k, arch, code)
+		why := fmt.Sprintf("%s: failed (exit %d)", moduleVersion(e.module, e.version), code)
+		if log := filepath.Join(a.layout.BuildDir(e.module, e.version), "make.log"); isFile(log) {
+			why += ", log: " + log
+		}
+		res.why = append(res.why, why)
 	}
 }
 
@@ -238,6 +249,13 @@ func (a *app) autoSummary(res *autoResult, k string) {
 	}
 	for _, e := range res.pending {
 		a.rep.say("%s autoinstall failed due to missing dependencies: %s.", moduleVersion(e.module, e.version), strings.Join(e.deps, " "))
+	}
+	// The reference's lines above are an interface; the reasons are ours
+	// and shown under --verbose (status --json has them too).
+	if a.o.verbose {
+		for _, w := range res.why {
+			a.rep.say("  %s", w)
+		}
 	}
 }
 
