@@ -15,11 +15,22 @@ import (
 var update = flag.Bool("u", false, "rewrite testscript expected output")
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
+	testscript.Main(cleanupM{m}, map[string]func(){
 		"dkms": func() {
 			os.Exit(runCLI(context.Background(), os.Args, os.Stdin, os.Stdout, os.Stderr))
 		},
 	})
+}
+
+// cleanupM runs the tests, then removes what dkmsBinary built.
+type cleanupM struct{ m *testing.M }
+
+func (c cleanupM) Run() int {
+	code := c.m.Run()
+	if binPath != "" {
+		os.RemoveAll(filepath.Dir(binPath))
+	}
+	return code
 }
 
 // TestScripts runs the CLI scripts in testdata/script. Each runs in a
