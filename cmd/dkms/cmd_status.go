@@ -98,6 +98,9 @@ func (a *app) statusEntries(m, v, k, arch string, suffixes bool) []statusEntry {
 // entry, on all CPUs: each may need a dkms.conf evaluated. What an
 // evaluation prints on stderr is kept per entry and printed in order.
 func (a *app) allStatusFlags(entries []statusEntry) {
+	if a.statusCache == nil {
+		a.statusCache = &statusCache{entries: map[string]*cacheEntry{}}
+	}
 	errs := make([]bytes.Buffer, len(entries))
 	work := make(chan int)
 	var wg sync.WaitGroup
@@ -113,10 +116,24 @@ func (a *app) allStatusFlags(entries []statusEntry) {
 			}
 		}()
 	}
+	// First one entry of each module version, then the rest: the others
+	// mostly reuse the first one's dkms.conf evaluation (statusCache), and
+	// this order keeps the workers from waiting on each other for it.
+	seen := map[string]bool{}
+	var later []int
 	for i := range entries {
-		if entries[i].Kernel != "" {
-			work <- i
+		if entries[i].Kernel == "" {
+			continue
 		}
+		if mv := moduleVersion(entries[i].Module, entries[i].Version); !seen[mv] {
+			seen[mv] = true
+			work <- i
+		} else {
+			later = append(later, i)
+		}
+	}
+	for _, i := range later {
+		work <- i
 	}
 	close(work)
 	wg.Wait()

@@ -50,6 +50,7 @@ type app struct {
 	deferDepmod   bool                   // kernel_preinst/prerm: depmod once at the end
 	pendingDepmod map[string]bool        // kernels whose depmod was deferred
 	batchDepmod   bool                   // autoinstall: announce depmod per module, run it once
+	statusCache   *statusCache           // dkms.conf results shared across kernels by status
 }
 
 // runCLI is main without os.Exit: it returns the exit code.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -26,11 +27,17 @@ func (a *app) statusModules(e *statusEntry) ([]statusModule, error) {
 	r := confRequest{module: e.Module, version: e.Version, kernel: e.Kernel, arch: e.Arch}
 	mods, ok := a.recordedModules(r)
 	if !ok {
-		cfg, err := a.readConf(r)
-		if err != nil {
-			return nil, err
+		_, files := a.confFiles(r)
+		mods, ok = a.statusCache.cachedModules(files, func() ([]install.Module, bool) {
+			cfg, err := a.readConf(r)
+			if err != nil {
+				return nil, false
+			}
+			return a.installRequest(cfg, e.Kernel, e.Arch).Modules, true
+		})
+		if !ok {
+			return nil, errBadConf
 		}
-		mods = a.installRequest(cfg, e.Kernel, e.Arch).Modules
 	}
 	builtDir := a.layout.BuiltModules(e.Module, e.Version, e.Kernel, e.Arch)
 	man, _ := a.layout.ReadManifest(e.Module, e.Kernel, e.Arch)
@@ -51,6 +58,9 @@ func (a *app) statusModules(e *statusEntry) ([]statusModule, error) {
 	}
 	return out, nil
 }
+
+// errBadConf stands for a dkms.conf readConf has already reported.
+var errBadConf = errors.New("bad dkms.conf")
 
 // manifestPath finds the installed path of a module file by its name.
 func manifestPath(files []tree.File, name string) string {

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+
+	"github.com/dkms-go/dkms/internal/install"
+)
+
+// statusCache shares one evaluation of a module version's dkms.conf among
+// the kernels status lists it for, when the conf cannot depend on the
+// kernel. Trees made by the reference have no build records, so without
+// it status would evaluate every dkms.conf once per kernel.
+type statusCache struct {
+	mu      sync.Mutex
+	entries map[string]*cacheEntry
+}
+
+type cacheEntry struct {
+	once sync.Once
+	mods []install.Module
+	ok   bool
+}
+
+// kernelDependent matches what could make a conf's result differ between
+// kernels: the kernel variables, commands (substitutions, eval, sourcing
+// another file). Conservative: any mention counts.
+var kernelDependent = regexp.MustCompile("kernel|arch|\\$\\(|`|\\beval\\b|\\bsource\\b|(^|[;&|\\s])\\.\\s")
+
+// cachedModules returns the dest modules of r's conf from the cache, or
+// evaluates it with eval and caches the result when the conf files are
+// kernel-independent.
+func (c *statusCache) cachedModules(files []string, eval func() ([]install.Module, bool)) ([]install.Module, bool) {
+	if c == nil || !kernelIndependent(files) {
+		return eval()
+	}
+	key := strings.Join(files, "\x00")
+	c.mu.Lock()
+	e := c.entries[key]
+	if e == nil {
+		e = &cacheEntry{}
+		c.entries[key] = e
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.mods, e.ok = eval() })
+	if !e.ok {
+		return eval() // a failing conf prints its errors for every entry, as the reference
+	}
+	return e.mods, true
+}
+
+func kernelIndependent(files []string) bool {
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil || kernelDependent.Match(b) {
+			return false
+		}
+	}
+	return true
+}
