@@ -81,12 +81,18 @@ func (e *Env) legacyManifest(req Request) *tree.Manifest {
 // place only if its module has the built module's version.
 func (e *Env) InstalledFile(req Request, m Module, builtDir string) string {
 	kdir := e.Layout.KernelDir(req.Kernel)
-	want, _ := ModuleVersion(FindModule(builtDir, m.DestName))
+	built := FindModule(builtDir, m.DestName)
+	var places []string
 	for _, loc := range uniq(e.location(m.DestLocation), m.DestLocation) {
-		p := FindModule(filepath.Join(kdir, loc), m.DestName)
-		if p == "" {
-			continue
+		if p := FindModule(filepath.Join(kdir, loc), m.DestName); p != "" {
+			if fileutil.SameContent(built, p) {
+				return p // the same bytes: no need to decompress and compare versions
+			}
+			places = append(places, p)
 		}
+	}
+	want, _ := ModuleVersion(built)
+	for _, p := range places {
 		if v, _ := ModuleVersion(p); v == want {
 			return p
 		}
