@@ -181,9 +181,6 @@ func hasBuildDirs(dir string) bool {
 		if !keep {
 			return true
 		}
-		if fi, err := os.Lstat(filepath.Join(dir, d)); err == nil && fi.Mode()&os.ModeSymlink != 0 && d != "source" {
-			continue
-		}
 	}
 	return false
 }

@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
+	"github.com/dkms-go/dkms/internal/fileutil"
+	"path/filepath"
 	"sync"
 
 	"github.com/dkms-go/dkms/internal/tree"
@@ -165,14 +166,7 @@ func (a *app) archesOf(m, v, k, arch string) []string {
 	if arch != "" {
 		return []string{arch}
 	}
-	ents, _ := os.ReadDir(a.layout.Version(m, v) + "/" + k)
-	var out []string
-	for _, e := range ents {
-		if e.IsDir() && e.Name()[0] != '.' {
-			out = append(out, e.Name())
-		}
-	}
-	return out
+	return fileutil.Subdirs(filepath.Join(a.layout.Version(m, v), k))
 }
 
 func (a *app) filterNames(names []string, want string) []string {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/dkms-go/dkms/internal/fileutil"
 	"os"
 	"regexp"
 	"strings"
@@ -215,7 +216,4 @@ func isFile(p string) bool {
 	return err == nil && st.Mode().IsRegular()
 }
 
-func isDir(p string) bool {
-	st, err := os.Stat(p)
-	return err == nil && st.IsDir()
-}
+func isDir(p string) bool { return fileutil.IsDir(p) }

@@ -70,7 +70,11 @@ func (e *MissingError) Unwrap() error { return ErrMissingModule }
 
 // placement is one module file to put into the install tree.
 type placement struct {
+	mod      Module
 	src, dst string
+	// existing is the first same-named module already in IT/K, found once
+	// and used by both the version check and original archiving.
+	existing string
 }
 
 // Install installs req's built modules. Refused modules (version checks)
@@ -134,11 +138,12 @@ func (e *Env) plan(req Request) ([]placement, error) {
 		if src == "" {
 			return nil, &MissingError{Name: m.DestName, Dir: e.Layout.Built(req.Module, req.Version, req.Kernel, req.Arch)}
 		}
-		if !e.versionOK(req, m, src) {
+		existing := SearchModule(e.Layout.KernelDir(req.Kernel), m.DestName)
+		if !e.versionOK(req, m, src, existing) {
 			continue
 		}
 		dir := filepath.Join(e.Layout.KernelDir(req.Kernel), e.location(m.DestLocation))
-		out = append(out, placement{src: src, dst: filepath.Join(dir, filepath.Base(src))})
+		out = append(out, placement{mod: m, src: src, dst: filepath.Join(dir, filepath.Base(src)), existing: existing})
 	}
 	return out, nil
 }

@@ -18,15 +18,10 @@ import (
 func (e *Env) archiveOriginals(req Request, places []placement, man *tree.Manifest) error {
 	kdir := e.Layout.KernelDir(req.Kernel)
 	dest := e.Layout.Originals(req.Module, req.Kernel, req.Arch)
-	placed := map[string]bool{}
+	// Only placed modules: one refused by the version checks keeps its
+	// original where it is.
 	for _, p := range places {
-		placed[moduleBase(filepath.Base(p.dst))] = true
-	}
-	for _, m := range req.Modules {
-		if !placed[m.DestName] {
-			continue // refused by the version checks: its original stays
-		}
-		found := e.findOriginal(kdir, m)
+		found := e.findOriginal(kdir, p.mod, p.existing)
 		if found == "" || ownedBy(man, found) {
 			continue
 		}
@@ -62,14 +57,15 @@ func (e *Env) moveOriginals(man *tree.Manifest) error {
 }
 
 // findOriginal looks for a module of the same name already in IT/K, in the
-// reference's order: extra/, updates/, the destination, then anywhere.
-func (e *Env) findOriginal(kdir string, m Module) string {
+// reference's order: extra/, updates/, the destination, then anywhere
+// (existing: the first hit of the search of the whole tree, done already).
+func (e *Env) findOriginal(kdir string, m Module, existing string) string {
 	for _, dir := range []string{"extra", "updates", e.location(m.DestLocation)} {
 		if p := FindModule(filepath.Join(kdir, dir), m.DestName); p != "" {
 			return p
 		}
 	}
-	return SearchModule(kdir, m.DestName)
+	return existing
 }
 
 // SearchModule walks dir for name.ko or a compressed form and returns the

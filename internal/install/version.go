@@ -16,14 +16,13 @@ import (
 // (§7.1): OBSOLETE_BY, then the version and srcversion of a same-named
 // module already in the kernel's tree. A refusal is printed and the module
 // skipped.
-func (e *Env) versionOK(req Request, m Module, built string) bool {
+func (e *Env) versionOK(req Request, m Module, built, found string) bool {
 	if req.ObsoleteBy != "" && !req.Force && !conf.VerLess(dashToSpace(req.Kernel), dashToSpace(req.ObsoleteBy)) {
 		fmt.Fprintf(e.Err, "\nModule has been obsoleted due to being included in kernel %s.\n", req.ObsoleteBy)
 		fmt.Fprintf(e.Err, "We will avoid installing for future kernels above %s.\n", req.ObsoleteBy)
 		fmt.Fprintln(e.Err, "You may override by specifying --force.")
 		return false
 	}
-	found := SearchModule(e.Layout.KernelDir(req.Kernel), m.DestName)
 	if found == "" || req.ForceVersion {
 		return true
 	}
