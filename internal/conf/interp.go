@@ -52,7 +52,8 @@ __dkmsgo_write_back() {
     # eval were redefined (then the index listing itself may print).
     local __dkmsgo_all=
     [[ "$(type -t echo; type -t eval; alias)" == $'builtin\nbuiltin' ]] || __dkmsgo_all=1
-    # Then the 2003 spellings the conf set (alias.go), listed by Go.
+    # The accepted variables, then the 2003 spellings the conf set
+    # (alias.go), which __dkmsgo_aliases puts in "$@".
     __dkmsgo_aliases
     for _export_env in "${export_envs[@]}" "$@"; do
         [[ $__dkmsgo_all ]] || __dkmsgo_isset "$_export_env" || continue
