@@ -28,7 +28,11 @@ safe_source() {
     tmpfile=$(mktemp "${TMPDIR:-/tmp}/dkms.XXXXXX") || exit 99
     ( exec >"$tmpfile"
     . "$to_source_file" >/dev/null
-    for _export_env in "${export_envs[@]}"; do
+    __dkmsgo_a=()
+    for _export_env in "${!MODULES_CONF@}" "${!PATCH@}"; do
+        __dkmsgo_isalias "$_export_env" && __dkmsgo_a+=("$_export_env")
+    done
+    for _export_env in "${export_envs[@]}" "${__dkmsgo_a[@]}"; do
         for _i in $(eval echo \${!"${_export_env}"[@]}); do
             eval echo '$_export_env[$_i]=\"${'"${_export_env}"'[$_i]%$CR}\"'
         done
@@ -56,12 +60,23 @@ __dkmsgo_sourced() {
     for __dkmsgo_n in $__dkmsgo_deprecated; do
         eval "(( \${#${__dkmsgo_n}[@]} ))" && __dkmsgo_depr+=("$__dkmsgo_n ($1)")
     done
+    for __dkmsgo_n in "${!MODULES_CONF@}" "${!PATCH@}"; do
+        __dkmsgo_isalias "$__dkmsgo_n" && eval "(( \${#${__dkmsgo_n}[@]} ))" && __dkmsgo_depr+=("$__dkmsgo_n ($1)")
+    done
+}
+
+__dkmsgo_isalias() {
+    [[ $__dkmsgo_mode != framework && $1 =~ $__dkmsgo_alias_re ]]
 }
 
 __dkmsgo_emit() {
     local IFS=$' \t\n' __dkmsgo_n __dkmsgo_i __dkmsgo_d
     printf '\0%s\0' "$__dkmsgo_marker"
-    for __dkmsgo_n in $__dkmsgo_names; do
+    local -a __dkmsgo_list=($__dkmsgo_names)
+    for __dkmsgo_n in "${!MODULES_CONF@}" "${!PATCH@}"; do
+        __dkmsgo_isalias "$__dkmsgo_n" && __dkmsgo_list+=("$__dkmsgo_n")
+    done
+    for __dkmsgo_n in "${__dkmsgo_list[@]}"; do
         eval "for __dkmsgo_i in \"\${!${__dkmsgo_n}[@]}\"; do printf 'V\0%s\0%s\0%s\0' \"\$__dkmsgo_n\" \"\$__dkmsgo_i\" \"\${${__dkmsgo_n}[\$__dkmsgo_i]}\"; done"
     done
     for __dkmsgo_d in "${__dkmsgo_depr[@]}"; do
@@ -93,6 +108,7 @@ func (j *job) bashScript(marker string) string {
 	b.WriteString(j.globals(false))
 	fmt.Fprintf(&b, "__dkmsgo_marker=%s\n__dkmsgo_mode=%s\ndeclare -a __dkmsgo_depr=()\n", marker, mode)
 	fmt.Fprintf(&b, "__dkmsgo_deprecated=%s\n", shq(variableList(deprecatedVariables[1:]))) // CLEAN is special
+	fmt.Fprintf(&b, "__dkmsgo_alias_re=%s\n", shq(aliasPattern))
 	b.WriteString(harness[strings.Index(harness, "\nread_conf()"):])
 	b.WriteString(bashHarness)
 	b.WriteString(harnessCall[j.mode])
@@ -134,13 +150,14 @@ func (j *job) bash(ctx context.Context, bash string, why error) (Values, *Report
 		}
 		return nil, rep, &Error{File: j.files[0], Err: fmt.Errorf("%w (bash: %v)", ErrExit, err)}
 	}
-	v, depr := parseBashOutput(body, j.names)
+	v, depr := parseBashOutput(body, j.names, j.mode != modeFramework)
 	rep.Deprecated = depr
 	return v, rep, nil
 }
 
-// parseBashOutput reads the NUL-separated records __dkmsgo_emit prints.
-func parseBashOutput(body []byte, names []string) (Values, []Message) {
+// parseBashOutput reads the NUL-separated records __dkmsgo_emit prints:
+// the variables of names and, when aliases is set, the 2003 spellings.
+func parseBashOutput(body []byte, names []string, aliases bool) (Values, []Message) {
 	accepted := map[string]bool{}
 	for _, n := range names {
 		accepted[n] = true
@@ -152,7 +169,7 @@ func parseBashOutput(body []byte, names []string) (Values, []Message) {
 		switch {
 		case f[i] == "V" && i+3 < len(f):
 			idx, err := strconv.Atoi(f[i+2])
-			if err == nil && accepted[f[i+1]] {
+			if err == nil && (accepted[f[i+1]] || aliases && isAlias(f[i+1])) {
 				if v[f[i+1]] == nil {
 					v[f[i+1]] = map[int]string{}
 				}
@@ -160,7 +177,8 @@ func parseBashOutput(body []byte, names []string) (Values, []Message) {
 			}
 			i += 3
 		case f[i] == "D" && i+1 < len(f):
-			depr = append(depr, Message{Level: LevelDeprecated, Text: deprecatedFeaturePrefix + f[i+1]})
+			name, file, _ := strings.Cut(f[i+1], " (")
+			depr = append(depr, deprecation(name, strings.TrimSuffix(file, ")")))
 			i++
 		}
 	}

@@ -60,12 +60,15 @@ type Config struct {
 var ErrInvalid = errors.New("not a valid dkms.conf")
 
 // Parse turns evaluated values into a Config and checks them as upstream's
-// read_conf (lenient) and, with strict, read_conf_strict do (§4.4). It
+// read_conf (lenient) and, with strict, read_conf_strict do (§4.4), after
+// folding the 2003 spellings Eval could not fold (alias.go): one set
+// together with its array form is an error naming both. It
 // returns every message upstream prints, in its order; the error is
 // ErrInvalid when any of them is an error. As upstream, the strict checks
 // run only when the lenient ones passed. Deprecation notices depend on
 // each file read and come from Eval (Report.Deprecated).
 func Parse(v Values, strict bool) (*Config, []Message, error) {
+	v, conflicts := foldAliases(v)
 	c := &Config{
 		PackageName: v.Str(PackageName), PackageVersion: v.Str(PackageVersion),
 		PostAdd: v.Str(PostAdd), PostBuild: v.Str(PostBuild), PostInstall: v.Str(PostInstall),
@@ -89,6 +92,7 @@ func Parse(v Values, strict bool) (*Config, []Message, error) {
 	c.Modules = modules(v)
 	msgs = append(msgs, c.checkModules(v)...)
 	msgs = append(msgs, c.checkYesNo(v)...)
+	msgs = append(msgs, conflicts...)
 	if hasError(msgs) {
 		return c, msgs, ErrInvalid
 	}

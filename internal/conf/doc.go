@@ -31,6 +31,10 @@
 // (bash.go). Without bash, Eval fails with an *Error naming the file and
 // line: a value is never silently wrong.
 //
+// Ours: the 2003 spellings PATCH0, PATCH_<pattern> and MODULES_CONF0, which
+// upstream ignores, are written back too and folded into the array forms
+// (alias.go).
+//
 // Known gaps, tagged TODO(compat) where they live: glob results and
 // [[ < ]] use byte order where bash uses the locale's collation; umask 022
 // is process-wide and left to the caller; BASH_SOURCE is not popped after a

@@ -101,7 +101,8 @@ type Report struct {
 // Eval evaluates files as upstream's read_conf does: the first is the
 // package's dkms.conf (it must exist), the others are override files read
 // in order when they exist, each seeing the values of the earlier ones. It returns the accepted variables
-// that have at least one element set.
+// that have at least one element set, with the 2003 spellings (alias.go)
+// folded into their array forms.
 //
 // The files are checked before anything runs; a construct the interpreter
 // lacks sends the evaluation to bash (c.Bash). Constructs that only show
@@ -160,6 +161,9 @@ func evalNames(ctx context.Context, files []string, c Context, names []string, m
 	}
 	if c.Report != nil && rep != nil {
 		*c.Report = *rep
+	}
+	if err == nil && mode != modeFramework {
+		v, _ = foldAliases(v) // Parse reports what could not be folded
 	}
 	return v, rep, err
 }

@@ -23,6 +23,8 @@ func FuzzEval(f *testing.F) {
 	}
 	f.Add("MAKE[0]='\"'\nPATCH[1]=x\\\n")
 	f.Add("a[i++]+=x; PACKAGE_NAME=${a[*]}")
+	f.Add("PATCH0=a\nPATCH1='b $kernelver'\nPATCH_6_12=c\nPATCH_MATCH=d\nMODULES_CONF3=e\n")
+	f.Add("PATCH[0]=a\nPATCH0=b\nMODULES_CONF0=(x y)\nMODULES_CONF[0]=z\nPATCH_DIR=p\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		dir := t.TempDir()
 		file := filepath.Join(dir, "dkms.conf")
@@ -42,8 +44,14 @@ func FuzzEval(f *testing.F) {
 			}
 		}
 		for name := range v {
-			if !isAccepted(name) {
+			if !isAccepted(name) && !isAlias(name) {
 				t.Fatalf("unexpected variable %s", name)
+			}
+			// Only an alias whose array entry is also set stays unfolded.
+			if a, ok := parseAlias(name); ok {
+				if _, both := v[a.target][a.index]; !both {
+					t.Fatalf("alias %s not folded: %s", name, v.JSON())
+				}
 			}
 		}
 	})

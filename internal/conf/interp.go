@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 
@@ -17,7 +18,10 @@ import (
 
 // harness is upstream's safe_source, read_conf and their callers, written as
 // shell code so that local, $1/$#, return and exit behave natively around the
-// conf. Three commands are served by Go (see evaluator.exec):
+// conf. The conf's 2003 spellings (alias.go) are written back after the
+// accepted variables. __dkmsgo_isset, __dkmsgo_isalias and __dkmsgo_aliases
+// (which sets "$@" to the aliases set) are served by evaluator.call, three
+// more commands by evaluator.execMiddleware:
 // __dkmsgo_indices lists an array's indices (notes L1: interp gets
 // ${!a[@]} wrong on scalars and unset names), __dkmsgo_directives prints
 // what upstream's `set | grep ^DKMS_DIRECTIVE | cut -d = -f 2-3` prints, and
@@ -48,7 +52,10 @@ __dkmsgo_write_back() {
     # eval were redefined (then the index listing itself may print).
     local __dkmsgo_all=
     [[ "$(type -t echo; type -t eval; alias)" == $'builtin\nbuiltin' ]] || __dkmsgo_all=1
-    for _export_env in "${export_envs[@]}"; do
+    # The accepted variables, then the 2003 spellings the conf set
+    # (alias.go), which __dkmsgo_aliases puts in "$@".
+    __dkmsgo_aliases
+    for _export_env in "${export_envs[@]}" "$@"; do
         [[ $__dkmsgo_all ]] || __dkmsgo_isset "$_export_env" || continue
         for _i in $(eval echo \$\(__dkmsgo_indices "${_export_env}"\)); do
             eval echo '$_export_env[$_i]=\"${'"${_export_env}"'[$_i]%$CR}\"'
@@ -81,6 +88,12 @@ read_conf() {
         fi
     fi
     read_conf_file="$3"
+    # Ours: the 2003 spellings inherited from the environment are not the
+    # conf's (alias.go).
+    local __dkmsgo_v
+    for __dkmsgo_v in "${!MODULES_CONF@}" "${!PATCH@}"; do
+        __dkmsgo_isalias "$__dkmsgo_v" && unset "$__dkmsgo_v"
+    done
     for var in $dkms_conf_variables; do
         unset "$var"
     done
@@ -177,7 +190,22 @@ func (j *job) interp(ctx context.Context) (Values, *Report, error) {
 	}
 	j.c.Stderr.Write(stderr.Bytes())
 	rep.Deprecated = e.deprecated
-	return valuesFrom(r.Vars, j.names), rep, nil
+	return valuesFrom(r.Vars, j.importNames(r.Vars)), rep, nil
+}
+
+// importNames lists the variables an evaluation returns: the accepted
+// names and, for a dkms.conf, the aliases among vars (alias.go).
+func (j *job) importNames(vars map[string]expand.Variable) []string {
+	if j.mode == modeFramework {
+		return j.names
+	}
+	names := slices.Clone(j.names)
+	for name := range vars {
+		if isAlias(name) {
+			names = append(names, name)
+		}
+	}
+	return names
 }
 
 // outcome turns the end of a run into an error: unsupported constructs met
@@ -307,8 +335,10 @@ func (e *evaluator) sourced(hc interp.HandlerContext, args []string) {
 		if !ok || (name == Clean && isTrueCommand(vr.String())) {
 			continue
 		}
-		msgs = append(msgs, Message{Level: LevelDeprecated,
-			Text: deprecatedFeaturePrefix + name + " (" + args[0] + ")"})
+		msgs = append(msgs, deprecation(name, args[0]))
+	}
+	for _, name := range e.aliasesSet(hc.Env) {
+		msgs = append(msgs, deprecation(name, args[0]))
 	}
 	e.mu.Lock()
 	e.deprecated = append(e.deprecated, msgs...)

@@ -3,6 +3,7 @@ package conf
 import (
 	"context"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 
+	"mvdan.cc/sh/v3/expand"
 	"mvdan.cc/sh/v3/interp"
 	"mvdan.cc/sh/v3/syntax"
 )
@@ -23,13 +25,11 @@ func (e *evaluator) call(ctx context.Context, args []string) ([]string, error) {
 	case ".", "source":
 		return e.source(hc, args)
 	case "__dkmsgo_isset":
-		if len(args) != 2 {
-			return []string{"builtin", "test", ""}, nil
-		}
-		if _, vr := hc.Env.Get(args[1]).Resolve(hc.Env); len(variableIndices(vr)) > 0 {
-			return []string{"builtin", "test", "x"}, nil
-		}
-		return []string{"builtin", "test", ""}, nil
+		return testCommand(len(args) == 2 && isSet(hc.Env, args[1])), nil
+	case "__dkmsgo_isalias":
+		return testCommand(len(args) == 2 && e.job.mode != modeFramework && isAlias(args[1])), nil
+	case "__dkmsgo_aliases":
+		return append([]string{"builtin", "set", "--"}, e.aliasesSet(hc.Env)...), nil
 	case "eval":
 		text, err := e.prepareEval(strings.Join(args[1:], " "), hc.Pos.Line())
 		if err != nil {
@@ -45,6 +45,37 @@ func (e *evaluator) call(ctx context.Context, args []string) ([]string, error) {
 		}
 	}
 	return args, nil
+}
+
+// testCommand is the command a harness predicate becomes: builtin test,
+// true when ok.
+func testCommand(ok bool) []string {
+	if ok {
+		return []string{"builtin", "test", "x"}
+	}
+	return []string{"builtin", "test", ""}
+}
+
+// isSet reports whether name has an element, as bash's ${#name[@]} > 0.
+func isSet(env expand.Environ, name string) bool {
+	_, vr := env.Get(name).Resolve(env)
+	return len(variableIndices(vr)) > 0
+}
+
+// aliasesSet lists the 2003 spellings (alias.go) that are set, sorted
+// bytewise as bash lists ${!PATCH@}; none when reading framework.conf.
+func (e *evaluator) aliasesSet(env expand.Environ) []string {
+	if e.job.mode == modeFramework {
+		return nil
+	}
+	seen := map[string]bool{}
+	env.Each(func(name string, _ expand.Variable) bool {
+		if isAlias(name) && isSet(env, name) {
+			seen[name] = true
+		}
+		return true
+	})
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // evalResult is a prepared eval string, or why it cannot run.
@@ -66,7 +97,7 @@ func parse(text, name string) (*syntax.File, error) {
 
 // harnessEval matches the eval strings of the harness's own write-back
 // loop, which need no check and no rewrite.
-var harnessEval = regexp.MustCompile(`^echo (\$\(__dkmsgo_indices [A-Za-z_]+\)|\$_export_env\[\$_i\]=\\"\$\{[A-Za-z_]+\[\$_i\]%\$CR\}\\")$`)
+var harnessEval = regexp.MustCompile(`^echo (\$\(__dkmsgo_indices [A-Za-z_][A-Za-z0-9_]*\)|\$_export_env\[\$_i\]=\\"\$\{[A-Za-z_][A-Za-z0-9_]*\[\$_i\]%\$CR\}\\")$`)
 
 // prepareEval checks an eval string and rewrites its appends (notes L2),
 // once per distinct string: eval joins its arguments with spaces, so one
