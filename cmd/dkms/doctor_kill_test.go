@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // TestDoctorAfterKill kills each mutating action at each side effect, as
@@ -13,9 +15,7 @@ import (
 // trees are consistent and status shows one of the states the kill test
 // allows.
 func TestDoctorAfterKill(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs dkms hundreds of times")
-	}
+	testenv.SkipIfShort(t, "builds and runs dkms hundreds of times")
 	bin := dkmsBinary(t)
 	for _, c := range killCases() {
 		t.Run(c.name, func(t *testing.T) {

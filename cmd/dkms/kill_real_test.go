@@ -16,13 +16,7 @@ import (
 // module, killed before each of its side effects, then checked and rerun,
 // then uninstalled for the next kill point (the build is done once).
 func TestKillRealHeaders(t *testing.T) {
-	k := realKernels()["KVER61"]
-	if k == "" {
-		if os.Getenv(requireHeadersEnv) != "" {
-			t.Fatal("the 6.1 kernel headers are required: run test/setup.sh")
-		}
-		t.Skip("no Debian 6.1 kernel headers")
-	}
+	k, _ := needRealKernels(t)
 	s := newSandbox(t, dkmsBinary(t))
 	kdir := filepath.Join(s.root, "modules", k)
 	headers, err := filepath.EvalSymlinks(filepath.Join("/lib/modules", k, "build"))
