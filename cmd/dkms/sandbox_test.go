@@ -1,0 +1,163 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/tree"
+)
+
+var (
+	binOnce sync.Once
+	binPath string
+	binErr  error
+)
+
+// dkmsBinary builds the dkms command once for tests that need it as a
+// separate process (to kill it, or to run several at once).
+func dkmsBinary(t *testing.T) string {
+	t.Helper()
+	binOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "dkms-bin-")
+		if err != nil {
+			binErr = err
+			return
+		}
+		binPath = filepath.Join(dir, "dkms")
+		out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+		if err != nil {
+			binErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if binErr != nil {
+		t.Fatal(binErr)
+	}
+	return binPath
+}
+
+// sandbox is a hermetic set of trees with a fake kernel, like the
+// testscript sandbox.
+type sandbox struct {
+	t    *testing.T
+	root string
+	bin  string
+	env  []string
+}
+
+const fakeK = "6.1.0-fake"
+
+func newSandbox(t *testing.T, bin string) *sandbox {
+	root := t.TempDir()
+	s := &sandbox{t: t, root: root, bin: bin}
+	etc := filepath.Join(root, "etc")
+	kdir := filepath.Join(root, "modules", fakeK)
+	for _, d := range []string{etc, filepath.Join(root, "dkms"), filepath.Join(kdir, "build", "include"), filepath.Join(kdir, "kernel", "drivers")} {
+		must(t, os.MkdirAll(d, 0o755))
+	}
+	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\n", root, root, root)
+	must(t, os.WriteFile(filepath.Join(etc, "framework.conf"), []byte(fw), 0o644))
+	must(t, os.WriteFile(filepath.Join(kdir, "build", "Makefile"), []byte(fakeMakefile), 0o644))
+	must(t, os.WriteFile(filepath.Join(kdir, "build", "fake.mk"), []byte(fakeMk), 0o644))
+	must(t, os.WriteFile(filepath.Join(kdir, "modules.dep"), nil, 0o644))
+	s.env = append(os.Environ(), envConfDir+"="+etc, "parallel_jobs=1")
+	return s
+}
+
+// addSource writes a fake module source ST/<name>-1.0 whose module is
+// <name>.ko at version 1.0.
+func (s *sandbox) addSource(name string) {
+	dir := filepath.Join(s.root, "src", name+"-1.0")
+	must(s.t, os.MkdirAll(dir, 0o755))
+	conf := fmt.Sprintf("PACKAGE_NAME=%s\nPACKAGE_VERSION=1.0\nDEST_MODULE_LOCATION[0]=/updates\nAUTOINSTALL=yes\n", name)
+	must(s.t, os.WriteFile(filepath.Join(dir, "dkms.conf"), []byte(conf), 0o644))
+	must(s.t, os.WriteFile(filepath.Join(dir, "Kbuild"), []byte("obj-m := "+name+".o\n"), 0o644))
+	c := `static const char mi[] __attribute__((section(".modinfo"), used)) = "version=1.0";` + "\n"
+	must(s.t, os.WriteFile(filepath.Join(dir, name+".c"), []byte(c), 0o644))
+}
+
+// addOriginal puts a kernel-shipped module of the same name in place.
+func (s *sandbox) addOriginal(name string) string {
+	p := filepath.Join(s.root, "modules", fakeK, "kernel", "drivers", name+".ko")
+	must(s.t, os.WriteFile(p, []byte("original "+name), 0o644))
+	return p
+}
+
+// dkms runs the binary; extra are additional environment variables.
+func (s *sandbox) dkms(extra []string, args ...string) (string, error) {
+	cmd := exec.Command(s.bin, args...)
+	cmd.Env = append(append([]string(nil), s.env...), extra...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	err := cmd.Run()
+	return out.String(), err
+}
+
+func (s *sandbox) mustDkms(args ...string) string {
+	out, err := s.dkms(nil, args...)
+	if err != nil {
+		s.t.Fatalf("dkms %v: %v\n%s", args, err, out)
+	}
+	return out
+}
+
+func (s *sandbox) status() (string, error) {
+	cmd := exec.Command(s.bin, "status")
+	cmd.Env = s.env
+	out, err := cmd.Output() // stderr is not part of the listing
+	return string(out), err
+}
+
+// consistent checks the invariants a finished run must leave: no
+// temporary names anywhere, every manifest file installed with its hash,
+// every installed module file in a manifest, no manifest without its
+// kernel link.
+func (s *sandbox) consistent() error {
+	var problems []string
+	for _, root := range []string{filepath.Join(s.root, "dkms"), filepath.Join(s.root, "modules"), filepath.Join(s.root, "src")} {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && (strings.HasPrefix(d.Name(), fileutil.TempPrefix) || strings.HasPrefix(d.Name(), ".tmp_")) {
+				problems = append(problems, "temporary name left: "+p)
+			}
+			return nil
+		})
+	}
+	l := tree.Layout{DKMS: filepath.Join(s.root, "dkms"), Source: filepath.Join(s.root, "src"), Install: filepath.Join(s.root, "modules")}
+	owned := map[string]bool{}
+	for _, man := range l.Manifests() {
+		if l.InstalledVersion(man.Module, man.Kernel, man.Arch) != man.Version {
+			problems = append(problems, "manifest without kernel link: "+man.Module)
+		}
+		for _, f := range man.Files {
+			owned[f.Path] = true
+			if h, err := fileutil.HashFile(f.Path); err != nil || h != f.SHA256 {
+				problems = append(problems, "manifest file missing or changed: "+f.Path)
+			}
+		}
+	}
+	updates := filepath.Join(s.root, "modules", fakeK, "updates")
+	filepath.WalkDir(updates, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && !owned[p] {
+			problems = append(problems, "installed file in no manifest: "+p)
+		}
+		return nil
+	})
+	if len(problems) > 0 {
+		return fmt.Errorf("%s", strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
