@@ -7,6 +7,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -83,10 +85,12 @@ func (s *sandbox) addSource(name string) {
 	must(s.t, os.WriteFile(filepath.Join(dir, name+".c"), []byte(c), 0o644))
 }
 
-// addOriginal puts a kernel-shipped module of the same name in place.
+// addOriginal puts a kernel-shipped module of the same name in place,
+// listed in modules.dep as depmod lists it.
 func (s *sandbox) addOriginal(name string) string {
 	p := filepath.Join(s.root, "modules", fakeK, "kernel", "drivers", name+".ko")
 	must(s.t, os.WriteFile(p, []byte("original "+name), 0o644))
+	appendFile(s.t, filepath.Join(s.root, "modules", fakeK, "modules.dep"), "kernel/drivers/"+name+".ko:\n")
 	return p
 }
 
@@ -118,7 +122,8 @@ func (s *sandbox) status() (string, error) {
 // consistent checks the invariants a finished run must leave: no
 // temporary names anywhere, every manifest file installed with its hash,
 // every installed module file in a manifest, no manifest without its
-// kernel link.
+// kernel link, and each kernel's modules.dep (written by the real depmod)
+// listing exactly the module files in its install tree.
 func (s *sandbox) consistent() error {
 	var problems []string
 	for _, root := range []string{filepath.Join(s.root, "dkms"), filepath.Join(s.root, "modules"), filepath.Join(s.root, "src")} {
@@ -142,17 +147,64 @@ func (s *sandbox) consistent() error {
 			}
 		}
 	}
-	updates := filepath.Join(s.root, "modules", fakeK, "updates")
-	filepath.WalkDir(updates, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && !owned[p] {
-			problems = append(problems, "installed file in no manifest: "+p)
-		}
-		return nil
-	})
+	kdirs, _ := filepath.Glob(filepath.Join(s.root, "modules", "*"))
+	for _, kdir := range kdirs {
+		filepath.WalkDir(filepath.Join(kdir, "updates"), func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !owned[p] {
+				problems = append(problems, "installed file in no manifest: "+p)
+			}
+			return nil
+		})
+		problems = append(problems, modulesDepProblems(kdir)...)
+	}
 	if len(problems) > 0 {
 		return fmt.Errorf("%s", strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// moduleFile matches the names depmod indexes.
+var moduleFile = regexp.MustCompile(`\.ko(\.gz|\.xz|\.zst)?$`)
+
+// modulesDepProblems compares a kernel's modules.dep with the module
+// files in its install tree (not under build/ or source/): a module
+// installed must be listed, one removed must not be. A kernel without
+// modules.dep must have no modules (dkms then never runs depmod).
+func modulesDepProblems(kdir string) []string {
+	onDisk := map[string]bool{}
+	filepath.WalkDir(kdir, func(p string, d fs.DirEntry, err error) error {
+		rel, _ := filepath.Rel(kdir, p)
+		if err != nil || rel == "build" || rel == "source" {
+			return fs.SkipDir
+		}
+		if !d.IsDir() && moduleFile.MatchString(p) {
+			onDisk[rel] = true
+		}
+		return nil
+	})
+	listed := map[string]bool{}
+	b, err := os.ReadFile(filepath.Join(kdir, "modules.dep"))
+	if err != nil && len(onDisk) > 0 {
+		return []string{fmt.Sprintf("%s: no modules.dep, but %d module files", kdir, len(onDisk))}
+	}
+	for line := range strings.Lines(string(b)) {
+		if name, _, ok := strings.Cut(line, ":"); ok {
+			listed[name] = true
+		}
+	}
+	var problems []string
+	for f := range onDisk {
+		if !listed[f] {
+			problems = append(problems, fmt.Sprintf("%s: %s is installed but not in modules.dep", kdir, f))
+		}
+	}
+	for f := range listed {
+		if !onDisk[f] {
+			problems = append(problems, fmt.Sprintf("%s: modules.dep lists %s, which is not installed", kdir, f))
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
 
 func must(t *testing.T, err error) {
