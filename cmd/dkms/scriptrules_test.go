@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/testenv"
 	"github.com/rogpeppe/go-internal/txtar"
 )
 
@@ -100,6 +101,32 @@ func TestScriptProblems(t *testing.T) {
 				if !strings.HasPrefix(got[i], tc.want[i]) {
 					t.Errorf("problem %q, want prefix %q", got[i], tc.want[i])
 				}
+			}
+		})
+	}
+}
+
+// TestConditionStrict checks the scripts' conditions: a missing program
+// is false (the script skips) unless the strict switch is set, when it is
+// an error (the script fails).
+func TestConditionStrict(t *testing.T) {
+	for _, tc := range []struct {
+		cond, strict string
+		want         bool
+		wantErr      bool
+	}{
+		{"cmd:sh", "", true, false},
+		{"cmd:sh", "1", true, false},
+		{"cmd:dkms-test-no-such-program", "", false, false},
+		{"cmd:dkms-test-no-such-program", "1", false, true},
+		{"cmd:", "", false, true},
+		{"exec:sh", "", false, true},
+	} {
+		t.Run(tc.cond+"/"+tc.strict, func(t *testing.T) {
+			t.Setenv(testenv.StrictEnv, tc.strict)
+			got, err := condition(tc.cond)
+			if got != tc.want || (err != nil) != tc.wantErr {
+				t.Errorf("condition(%q) = %v, %v; want %v, error %v", tc.cond, got, err, tc.want, tc.wantErr)
 			}
 		})
 	}
