@@ -69,7 +69,11 @@ func newSandbox(t *testing.T, bin string) *sandbox {
 	must(t, os.WriteFile(filepath.Join(kdir, "build", "Makefile"), []byte(fakeMakefile), 0o644))
 	must(t, os.WriteFile(filepath.Join(kdir, "build", "fake.mk"), []byte(fakeMk), 0o644))
 	must(t, os.WriteFile(filepath.Join(kdir, "modules.dep"), nil, 0o644))
-	s.env = append(os.Environ(), envConfDir+"="+etc, "parallel_jobs=1")
+	// TMPDIR in the sandbox: what a killed run leaves in its temporary
+	// directory (ldtarball's extraction, depmod's -b tree) goes with it.
+	tmp := filepath.Join(root, "tmp")
+	must(t, os.MkdirAll(tmp, 0o755))
+	s.env = append(os.Environ(), envConfDir+"="+etc, "parallel_jobs=1", "TMPDIR="+tmp)
 	return s
 }
 
