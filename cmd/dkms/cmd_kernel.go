@@ -41,6 +41,8 @@ func (a *app) cmdKernelRemove() error {
 	if a.pendingDepmod[k] {
 		if err := a.depmod(k); err != nil {
 			a.report(err)
+		} else {
+			a.runner.Remove(a.depmodMarker(k, arch))
 		}
 	}
 	if len(failed) > 0 {

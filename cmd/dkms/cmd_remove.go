@@ -109,8 +109,16 @@ func (a *app) doUninstall(k, arch string) error {
 		req = a.installRequest(cfg, k, arch)
 		postRemove = cfg.PostRemove
 	}
+	// As for install, the marker makes the next run's recovery run depmod
+	// if this one is killed before its depmod, so modules.dep never keeps
+	// naming a module file that is gone.
+	marker := a.depmodMarker(k, arch)
+	if err := a.runner.WriteFile(marker, nil, 0o644); err != nil {
+		return err
+	}
 	wasActive, err := a.installer().Uninstall(req)
 	if err != nil {
+		a.runner.Remove(marker)
 		return err
 	}
 	if wasActive {
@@ -118,9 +126,11 @@ func (a *app) doUninstall(k, arch string) error {
 	}
 	a.runScript("post_remove", postRemove)
 	if a.deferDepmod {
-		a.pendingDepmod[k] = true
+		a.pendingDepmod[k] = true // the batch's depmod removes the marker
 	} else if err := a.depmod(k); err != nil {
-		return err
+		return err // the marker stays: the next run retries depmod
+	} else {
+		a.runner.Remove(marker)
 	}
 	a.dropOriginals(wasActive, m, k, arch)
 	return nil

@@ -5,24 +5,21 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // TestConfConformance runs the shared bash reference evaluator and
 // `dkms conf --json` over every dkms.conf of the shared corpus: each must
 // evaluate to exactly what bash gives. The corpus is third-party and lives
-// only in ../shared; the test skips when that is absent.
+// only in ../shared; without it the test skips, or fails under the strict
+// switch (internal/testenv).
 func TestConfConformance(t *testing.T) {
-	tools := filepath.Join("..", "..", "..", "shared", "tools")
-	corpus := filepath.Join(tools, "..", "corpus", "dkms-conf")
-	if _, err := os.Stat(corpus); err != nil {
-		t.Skip("../shared/corpus not present")
-	}
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Skip("jq not installed")
-	}
-	if testing.Short() {
-		t.Skip("slow: runs bash on every corpus file")
-	}
+	shared := testenv.Shared(t, filepath.Join("..", ".."))
+	tools := filepath.Join(shared, "tools")
+	corpus := filepath.Join(shared, "corpus", "dkms-conf")
+	testenv.LookPath(t, "jq")
+	testenv.SkipIfShort(t, "runs bash on every corpus file")
 	bin := dkmsBinary(t)
 	cmd := exec.Command("bash", filepath.Join(tools, "conf-conformance"), bin+" conf --json", corpus)
 	cmd.Env = append(os.Environ(), envConfDir+"="+t.TempDir())

@@ -17,8 +17,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // fakeDKMS logs each call's arguments to $FAKE_LOG and answers the calls
@@ -384,9 +386,7 @@ func TestDistCommonPostinst(t *testing.T) {
 
 // TestDistCompletion asks the bash completion for actions and options.
 func TestDistCompletion(t *testing.T) {
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("bash not installed")
-	}
+	testenv.LookPath(t, "bash")
 	dest, _ := installDist(t)
 	script := `. "$1"
 comp() { COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMPREPLY=(); _dkms; echo "${COMPREPLY[*]}"; }
@@ -457,9 +457,7 @@ func TestDistDocumentsEverything(t *testing.T) {
 
 // TestDistShellcheck lints every shell file of dist/ and install.sh.
 func TestDistShellcheck(t *testing.T) {
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		t.Skip("shellcheck not installed")
-	}
+	testenv.LookPath(t, "shellcheck")
 	top := repoRoot(t)
 	files := []string{"dist/kernel-hook", "dist/hook-functions", "dist/debian/common.postinst", "dist/debian/dkms_autoinstaller", "dist/debian/postinst", "dist/debian/preinst", "dist/debian/prerm",
 		"dist/systemd/40-dkms.install", "dist/arch/alpm-hook", "dist/bash-completion/dkms", "scripts/install.sh"}
@@ -472,9 +470,7 @@ func TestDistShellcheck(t *testing.T) {
 
 // TestDistManPage checks that docs/dkms.8 renders without groff warnings.
 func TestDistManPage(t *testing.T) {
-	if _, err := exec.LookPath("groff"); err != nil {
-		t.Skip("groff not installed")
-	}
+	testenv.LookPath(t, "groff")
 	out, err := exec.Command("groff", "-man", "-ww", "-z", filepath.Join(repoRoot(t), "docs/dkms.8")).CombinedOutput()
 	if err != nil || len(out) > 0 {
 		t.Errorf("groff: %v\n%s", err, out)
@@ -494,10 +490,7 @@ func TestDistScripts(t *testing.T) {
 			env.Setenv("DKMS_LIBDIR", dist)
 			return setupSandbox(env)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"fakekernel": cmdFakeKernel,
-			"realkernel": cmdRealKernel,
-		},
+		Cmds:      scriptCmds,
 		Condition: condition,
 	})
 }

@@ -11,18 +11,19 @@ import (
 	"github.com/dkms-go/dkms/internal/run"
 )
 
+// realInstallSteps is the number of side effects of the install that
+// TestKillRealHeaders kills (see killCase for how to update it): the
+// depmod marker, manifest, directory, module copy, kernel link, depmod,
+// marker removal.
+const realInstallSteps = 7
+
 // TestKillRealHeaders is the kill-point harness on one action with the
 // real Debian 6.1 headers and real depmod: installing the signed example
 // module, killed before each of its side effects, then checked and rerun,
-// then uninstalled for the next kill point (the build is done once).
+// then uninstalled for the next kill point (the build is done once). The
+// real depmod's modules.dep must list exactly what is installed.
 func TestKillRealHeaders(t *testing.T) {
-	k := realKernels()["KVER61"]
-	if k == "" {
-		if os.Getenv(requireHeadersEnv) != "" {
-			t.Fatal("the 6.1 kernel headers are required: run test/setup.sh")
-		}
-		t.Skip("no Debian 6.1 kernel headers")
-	}
+	k, _ := needRealKernels(t)
 	s := newSandbox(t, dkmsBinary(t))
 	kdir := filepath.Join(s.root, "modules", k)
 	headers, err := filepath.EvalSymlinks(filepath.Join("/lib/modules", k, "build"))
@@ -48,8 +49,7 @@ func TestKillRealHeaders(t *testing.T) {
 	if out, err := s.dkms([]string{run.TraceEnv + "=" + trace}, args...); err != nil {
 		t.Fatalf("install: %v\n%s", err, out)
 	}
-	b, _ := os.ReadFile(trace)
-	n := strings.Count(string(b), "\n")
+	n := traceSteps(t, "real-header install", trace, realInstallSteps)
 	s.mustDkms("uninstall", "dkms_example/1.0", "-k", k, "-a", "x86_64")
 	bad := 0
 	for i := 1; i <= n; i++ {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -43,14 +46,19 @@ func TestScripts(t *testing.T) {
 		Dir:           "testdata/script",
 		UpdateScripts: *update,
 		Setup:         setupSandbox,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"fakekernel": cmdFakeKernel,
-			"realkernel": cmdRealKernel,
-			"mktar":      cmdMkTar,
-			"efivar":     cmdEFIVar,
-		},
-		Condition: condition,
+		Cmds:          scriptCmds,
+		Condition:     condition,
 	})
+}
+
+// scriptCmds are the commands the CLI and dist scripts have beside
+// testscript's own.
+var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
+	"fakekernel": cmdFakeKernel,
+	"realkernel": cmdRealKernel,
+	"mktar":      cmdMkTar,
+	"efivar":     cmdEFIVar,
+	"fails":      cmdFails,
 }
 
 func setupSandbox(env *testscript.Env) error {
@@ -119,5 +127,29 @@ func cmdFakeKernel(ts *testscript.TestScript, neg bool, args []string) {
 			cfg += l + "\n"
 		}
 		ts.Check(os.WriteFile(filepath.Join(build, ".config"), []byte(cfg), 0o644))
+	}
+}
+
+// cmdFails runs a program that must fail with exactly the given exit
+// status: `fails 2 dkms status --bogus`. It replaces `! exec`, which
+// accepts any non-zero status (TestScriptRules forbids that form): the
+// reference's exit codes are an interface that scripts check.
+func cmdFails(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 {
+		ts.Fatalf("usage: fails CODE PROGRAM [ARGS...]")
+	}
+	want, err := strconv.Atoi(args[0])
+	if err != nil || want < 1 || want > 255 {
+		ts.Fatalf("fails: exit status %q is not a number from 1 to 255 (use exec for 0)", args[0])
+	}
+	err = ts.Exec(args[1], args[2:]...)
+	var ee *exec.ExitError
+	switch {
+	case err == nil:
+		ts.Fatalf("%s succeeded, want exit status %d", args[1], want)
+	case !errors.As(err, &ee):
+		ts.Fatalf("running %s: %v", args[1], err)
+	case ee.ExitCode() != want:
+		ts.Fatalf("%s: exit status %d, want %d", args[1], ee.ExitCode(), want)
 	}
 }

@@ -3,16 +3,15 @@ package main
 import (
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/testscript"
-)
 
-// requireHeadersEnv, when set (CI sets it), turns a missing real kernel
-// header tree into a failure instead of a skip.
-const requireHeadersEnv = "DKMS_TEST_REQUIRE_HEADERS"
+	"github.com/dkms-go/dkms/internal/testenv"
+)
 
 // realKernels finds the Debian 6.1 and 6.12 kernels whose headers are
 // installed, as KVER61 and KVER612.
@@ -32,15 +31,24 @@ func realKernels() map[string]string {
 	return out
 }
 
-// condition answers [realheaders]: both Debian header trees are installed.
-// When they are not and DKMS_TEST_REQUIRE_HEADERS is set, it fails loudly.
+// condition answers the scripts' own conditions, the only ones a `skip`
+// may follow (TestScriptRules): [realheaders], both Debian header trees
+// are installed, and [cmd:NAME], the program NAME is in PATH. Under the
+// strict switch (internal/testenv) a false answer is an error instead, so
+// the script fails rather than skips.
 func condition(cond string) (bool, error) {
-	if cond != "realheaders" {
+	ok, what := false, ""
+	switch name, isCmd := strings.CutPrefix(cond, "cmd:"); {
+	case cond == "realheaders":
+		ok, what = len(realKernels()) == 2, "real kernel headers for 6.1 and 6.12 (run test/setup.sh)"
+	case isCmd && name != "":
+		_, err := exec.LookPath(name)
+		ok, what = err == nil, "the program "+name+" (run test/setup.sh)"
+	default:
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
-	ok := len(realKernels()) == 2
-	if !ok && os.Getenv(requireHeadersEnv) != "" {
-		return false, fmt.Errorf("real kernel headers for 6.1 and 6.12 are required (%s is set): run test/setup.sh", requireHeadersEnv)
+	if !ok && testenv.Strict() {
+		return false, fmt.Errorf("[%s] is false: %s is required (%s is set: nothing may skip)", cond, what, testenv.StrictEnv)
 	}
 	return ok, nil
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/sign"
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // realSandbox is a hermetic set of trees whose install tree links real
@@ -29,10 +30,7 @@ func needRealKernels(t *testing.T) (k61, k612 string) {
 	if len(ks) == 2 {
 		return ks["KVER61"], ks["KVER612"]
 	}
-	if os.Getenv(requireHeadersEnv) != "" {
-		t.Fatalf("real kernel headers for 6.1 and 6.12 are required (%s is set): run test/setup.sh", requireHeadersEnv)
-	}
-	t.Skip("SKIP: real Debian 6.1 and 6.12 kernel headers are not installed")
+	testenv.Skipf(t, "real Debian 6.1 and 6.12 kernel headers are not installed: run test/setup.sh")
 	return "", ""
 }
 
@@ -97,9 +95,7 @@ func (s *realSandbox) installedModule(t *testing.T, k string) []byte {
 // exactly the same bytes.
 func TestSignVerifyRealKernels(t *testing.T) {
 	k61, k612 := needRealKernels(t)
-	if _, err := exec.LookPath("openssl"); err != nil {
-		t.Skip("SKIP: openssl is not installed")
-	}
+	testenv.LookPath(t, "openssl")
 	s := newRealSandbox(t, k61, k612)
 	out := s.run(t, dkmsBinary(t), "install", "dkms_example/1.0", "-k", k61, "-k", k612, "-a", "x86_64")
 	if !strings.Contains(out, "Installing "+filepath.Join(s.root, "modules", k612, "updates/dkms/dkms_example.ko.xz")) {
@@ -158,7 +154,7 @@ func compareWithSignFile(t *testing.T, dir, k string, unsigned, signed []byte, r
 	t.Helper()
 	tool := kernelSignFile(k)
 	if tool == "" {
-		t.Skipf("SKIP: no scripts/sign-file for %s", k)
+		testenv.Skipf(t, "no scripts/sign-file for %s", k)
 	}
 	p := filepath.Join(dir, "by-sign-file.ko")
 	must(t, os.WriteFile(p, unsigned, 0o644))

@@ -13,6 +13,7 @@ import (
 	"github.com/dkms-go/dkms/internal/archive"
 	"github.com/dkms-go/dkms/internal/archive/archivetest"
 	"github.com/dkms-go/dkms/internal/compress"
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 type entry = archivetest.Entry
@@ -144,9 +145,7 @@ func TestExtractWritten(t *testing.T) {
 // TestExtractGNUTar reads an archive GNU tar made with `tar -C dir -czf`,
 // as the reference's mktarball runs it.
 func TestExtractGNUTar(t *testing.T) {
-	if _, err := exec.LookPath("tar"); err != nil {
-		t.Skip("no tar program")
-	}
+	testenv.LookPath(t, "tar")
 	src := t.TempDir()
 	must(t, os.MkdirAll(filepath.Join(src, "dkms_source_tree"), 0o755))
 	must(t, os.WriteFile(filepath.Join(src, "dkms_source_tree", "dkms.conf"), []byte("PACKAGE_NAME=x\n"), 0o644))

@@ -198,7 +198,7 @@ func FuzzDecompress(f *testing.F) {
 	f.Fuzz(func(t *testing.T, pick byte, data []byte) {
 		m := Methods[int(pick)%len(Methods)]
 		if m == XZ && hugeXZDict(data) {
-			t.Skip("dictionary would allocate more than the fuzzer's memory")
+			return // the dictionary would allocate more than the fuzzer's memory
 		}
 		rc, err := Decompress(m, bytes.NewReader(data))
 		if err != nil {

@@ -3,6 +3,8 @@ package conf
 import (
 	"path/filepath"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // BenchmarkEval measures a typical conf (seven assignments, no commands)
@@ -26,7 +28,7 @@ func benchmarkEval(b *testing.B, bash bool) {
 	c := testContext()
 	c.PreferBash = bash
 	if bash && bashPath(c) == "" {
-		b.Skip("bash not installed")
+		testenv.Skipf(b, "bash not installed")
 	}
 	for b.Loop() {
 		v, err := Eval(b.Context(), []string{f}, c)

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // candidateEnv makes the test binary act as a conf-conformance candidate.
@@ -138,14 +140,7 @@ func machineContext() Context {
 // sharedDir locates /work/shared relative to the package directory.
 func sharedDir(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "tools", "conf-conformance")); err != nil {
-		t.Skipf("shared material not found at %s", dir)
-	}
-	return dir
+	return testenv.Shared(t, filepath.Join("..", ".."))
 }
 
 // candidateCommand is the shell command line that re-executes this test
@@ -164,9 +159,7 @@ func TestConformance(t *testing.T) {
 		testConformance(t, "")
 	})
 	t.Run("bash", func(t *testing.T) {
-		if testing.Short() {
-			t.Skip("the bash fallback over the whole corpus is slow")
-		}
+		testenv.SkipIfShort(t, "the bash fallback over the whole corpus is slow")
 		t.Parallel()
 		testConformance(t, candidateEnv+"_BASH=1 ")
 	})
@@ -176,9 +169,7 @@ func TestConformance(t *testing.T) {
 // binary as the candidate; prefix adds environment settings.
 func testConformance(t *testing.T, prefix string) {
 	shared := sharedDir(t)
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Skip("jq not installed")
-	}
+	testenv.LookPath(t, "jq")
 	corpus := filepath.Join(shared, "corpus", "dkms-conf")
 	cmd := exec.CommandContext(t.Context(), "bash", filepath.Join(shared, "tools", "conf-conformance"),
 		prefix+candidateCommand(t), corpus)

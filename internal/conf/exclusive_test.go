@@ -4,6 +4,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 var verTests = []struct{ in, want string }{
@@ -27,9 +29,7 @@ func TestVer(t *testing.T) {
 
 // TestVerConfirm checks Ver against upstream's sed pipeline.
 func TestVerConfirm(t *testing.T) {
-	if _, err := exec.LookPath("sed"); err != nil {
-		t.Skip("sed not installed")
-	}
+	testenv.LookPath(t, "sed")
 	for _, tt := range verTests {
 		cmd := exec.Command("sed", "-e", `s:\([^0-9]\)\([0-9]\):\1 \2:g`, "-e", `s:\([0-9]\)\([^0-9]\):\1 \2:g`,
 			"-e", `s:\(.*\): \1 :`, "-e", `s: \([0-9]\) : 00\1 :g`, "-e", `s: \([0-9][0-9]\) : 0\1 :g`, "-e", `s: ::g`)

@@ -3,10 +3,11 @@ package install
 import (
 	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 func TestDepmodBase(t *testing.T) {
@@ -72,9 +73,7 @@ func TestDepmodSkipped(t *testing.T) {
 // must write that tree's maps (never the host's) and, once the last module
 // went, drop the empty maps and the kernel directory.
 func TestDepmodReal(t *testing.T) {
-	if _, err := exec.LookPath("depmod"); err != nil {
-		t.Skip("SKIPPING: depmod not installed")
-	}
+	testenv.LookPath(t, "depmod", "/usr/sbin/depmod", "/sbin/depmod")
 	f := newFixture(t)
 	f.e.NoDepmod = false
 	f.built(t, "1.0", "1.0")

@@ -10,6 +10,7 @@ import (
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/run"
+	"github.com/dkms-go/dkms/internal/testenv"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -54,9 +55,7 @@ func newFixture(t *testing.T) *fixture {
 // relocatable like a .ko. extra distinguishes modules with equal modinfo.
 func kmod(t *testing.T, path, modinfo, extra string) {
 	t.Helper()
-	if _, err := exec.LookPath("gcc"); err != nil {
-		t.Skip("SKIPPING: gcc is needed to make fake module objects")
-	}
+	testenv.LookPath(t, "gcc")
 	mkdir(t, filepath.Dir(path))
 	src := `static const char mi[] __attribute__((section(".modinfo"), used)) = "` +
 		strings.ReplaceAll(modinfo, "\x00", `\0`) + `";` + "\nint extra_" + extra + "(void) { return 0; }\n"

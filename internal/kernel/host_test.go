@@ -6,6 +6,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 func TestDistro(t *testing.T) {
@@ -44,10 +46,7 @@ func TestDistro(t *testing.T) {
 // TestDistroMatchesBash sources each os-release sample in bash the way the
 // reference's distro_version does and compares.
 func TestDistroMatchesBash(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Skip("SKIP: bash not found")
-	}
+	bash := testenv.LookPath(t, "bash")
 	samples := []string{
 		"ID=debian\n",
 		"ID=ubuntu\nID_LIKE=debian\n",

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // The tests in this file read the machine's /lib/modules and kernel headers
@@ -17,9 +19,7 @@ const realInstallTree = "/lib/modules"
 
 func realKernels(t *testing.T) []string {
 	t.Helper()
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("SKIP: bash not found")
-	}
+	testenv.LookPath(t, "bash")
 	releases, err := ListInstalled(realInstallTree)
 	if err != nil {
 		t.Fatal(err)
@@ -31,7 +31,7 @@ func realKernels(t *testing.T) []string {
 		}
 	}
 	if len(withHeaders) == 0 {
-		t.Skip("SKIP: no kernel headers under /lib/modules/*/build; real-header tests not run")
+		testenv.Skipf(t, "no kernel headers under /lib/modules/*/build; real-header tests not run")
 	}
 	return withHeaders
 }

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 func TestCompareVersions(t *testing.T) {
@@ -68,10 +70,7 @@ var sortVSamples = []string{
 
 // TestSortVMatchesCoreutils compares with the real `sort -V` in the C locale.
 func TestSortVMatchesCoreutils(t *testing.T) {
-	sortBin, err := exec.LookPath("sort")
-	if err != nil {
-		t.Skip("SKIP: sort not found")
-	}
+	sortBin := testenv.LookPath(t, "sort")
 	cmd := exec.CommandContext(t.Context(), sortBin, "-V")
 	cmd.Env = append(cmd.Environ(), "LC_ALL=C")
 	cmd.Stdin = strings.NewReader(strings.Join(sortVSamples, "\n") + "\n")

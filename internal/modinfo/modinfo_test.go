@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 var sha256OID = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
@@ -138,10 +140,7 @@ func TestVerInfo(t *testing.T) {
 // TestGCCObject reads an object file compiled by the system C compiler, the
 // way MODULE_INFO() places its strings.
 func TestGCCObject(t *testing.T) {
-	cc, err := exec.LookPath("gcc")
-	if err != nil {
-		t.Skip("SKIP: gcc not found; cannot build a real object file")
-	}
+	cc := testenv.LookPath(t, "gcc")
 	dir := t.TempDir()
 	src := `#define INFO(id, s) static const char id[] __attribute__((section(".modinfo"), used, aligned(1))) = s
 INFO(a, "version=2.5");

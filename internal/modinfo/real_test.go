@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // The tests in this file use the machine's kernel headers, gcc, make and
@@ -27,9 +29,7 @@ func headerTrees(t *testing.T) []string {
 func needTools(t *testing.T, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("SKIP: %s not found; real-module test not run", tool)
-		}
+		testenv.LookPath(t, tool, "/usr/sbin/"+tool, "/sbin/"+tool)
 	}
 }
 
@@ -127,7 +127,7 @@ func TestRealModule(t *testing.T) {
 	needTools(t, "make", "gcc", "modinfo")
 	releases := headerTrees(t)
 	if len(releases) == 0 {
-		t.Skip("SKIP: no kernel headers in /lib/modules/*/build; real-module test not run")
+		testenv.Skipf(t, "no kernel headers in /lib/modules/*/build; real-module test not run")
 	}
 	for _, release := range releases {
 		t.Run(release, func(t *testing.T) {
@@ -152,7 +152,7 @@ func signWithKernelTool(t *testing.T, release, ko string) {
 	t.Helper()
 	tool := filepath.Join("/lib/modules", release, "build", "scripts", "sign-file")
 	if _, err := os.Stat(tool); err != nil {
-		t.Skipf("SKIP: %s missing; signature comparison not run", tool)
+		testenv.Skipf(t, "%s missing; signature comparison not run", tool)
 	}
 	needTools(t, "openssl")
 	dir := t.TempDir()
@@ -173,7 +173,7 @@ func TestDistroSignedModule(t *testing.T) {
 	needTools(t, "modinfo", "xz")
 	files, _ := filepath.Glob("/lib/modules/*/kernel/net/*/*.ko*")
 	if len(files) == 0 {
-		t.Skip("SKIP: no distribution modules under /lib/modules/*/kernel/net")
+		testenv.Skipf(t, "no distribution modules under /lib/modules/*/kernel/net")
 	}
 	file := files[0]
 	data, err := os.ReadFile(file)
@@ -185,7 +185,7 @@ func TestDistroSignedModule(t *testing.T) {
 			t.Fatalf("xz -dc %s: %v", file, err)
 		}
 	} else if filepath.Ext(file) != ".ko" {
-		t.Skipf("SKIP: %s: only plain and .xz modules are handled here", file)
+		testenv.Skipf(t, "%s: only plain and .xz modules are handled here", file)
 	}
 	info, err := ReadBytes(data)
 	if err != nil {

@@ -17,31 +17,9 @@ import (
 	"strings"
 	"testing"
 	"time"
-)
 
-// requireTool finds an external program the comparison tests need. Missing
-// tools skip the test loudly; with CI set they fail it, since CI installs
-// the kernel headers and these tests are the proof of compatibility.
-func requireTool(t *testing.T, name string, candidates ...string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, pattern := range candidates {
-		matches, _ := filepath.Glob(pattern)
-		for _, m := range matches {
-			if fi, err := os.Stat(m); err == nil && fi.Mode()&0o111 != 0 {
-				return m
-			}
-		}
-	}
-	msg := name + " not found (install the tool or kernel headers); skipping comparison"
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip("SKIP: " + msg)
-	return ""
-}
+	"github.com/dkms-go/dkms/internal/testenv"
+)
 
 // signFiles returns every kernel sign-file on the machine (Debian keeps one
 // per kbuild version), so the test compares against all of them.
@@ -65,7 +43,7 @@ func signFiles(t *testing.T) []string {
 		}
 	}
 	if len(found) == 0 {
-		requireTool(t, "sign-file")
+		testenv.Skipf(t, "no kernel scripts/sign-file found: install kernel headers (test/setup.sh)")
 	}
 	return found
 }
@@ -129,7 +107,7 @@ func TestSignMatchesSignFile(t *testing.T) {
 			t.Run(filepath.Base(filepath.Dir(filepath.Dir(tool)))+"/"+hash, func(t *testing.T) {
 				path := writeFile(t, filepath.Join(t.TempDir(), "m.ko"), module)
 				if out, err := run(t, tool, hash, kp.keyPath, kp.certPath, path); err != nil {
-					t.Skipf("SKIP: %s cannot sign with %s: %v %s", tool, hash, err, out)
+					testenv.Skipf(t, "%s cannot sign with %s: %v %s", tool, hash, err, out)
 				}
 				want, err := os.ReadFile(path)
 				if err != nil {
@@ -151,7 +129,7 @@ func TestSignMatchesSignFile(t *testing.T) {
 // PKCS#8, traditional RSA and combined key+certificate PEM files.
 func TestSignMatchesSignFileKeyFormats(t *testing.T) {
 	tool := signFiles(t)[0]
-	openssl := requireTool(t, "openssl")
+	openssl := testenv.LookPath(t, "openssl")
 	dir := t.TempDir()
 	key, cert := filepath.Join(dir, "k.pem"), filepath.Join(dir, "c.der")
 	if out, err := run(t, openssl, "req", "-new", "-x509", "-nodes", "-days", "36500",
@@ -275,7 +253,7 @@ func TestSignErrors(t *testing.T) {
 // TestSignVerifiesWithOpenSSL checks RSA and ECDSA signatures with an
 // independent CMS implementation, and that tampering is detected.
 func TestSignVerifiesWithOpenSSL(t *testing.T) {
-	openssl := requireTool(t, "openssl")
+	openssl := testenv.LookPath(t, "openssl")
 	ecKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -342,8 +320,8 @@ func selfSignedFor(t *testing.T, key *ecdsa.PrivateKey) *x509.Certificate {
 // TestModinfoReadsSignature signs a minimal ELF object with a .modinfo
 // section and checks that kmod's modinfo sees our signer and hash.
 func TestModinfoReadsSignature(t *testing.T) {
-	gcc := requireTool(t, "gcc")
-	modinfo := requireTool(t, "modinfo", "/usr/sbin/modinfo", "/sbin/modinfo")
+	gcc := testenv.LookPath(t, "gcc")
+	modinfo := testenv.LookPath(t, "modinfo", "/usr/sbin/modinfo", "/sbin/modinfo")
 	dir := t.TempDir()
 	src := writeFile(t, filepath.Join(dir, "m.c"),
 		[]byte(`static const char m[] __attribute__((section(".modinfo"), used)) = "license=GPL";`+"\n"))
