@@ -248,4 +248,3 @@ func TestNothingWrittenOnFailure(t *testing.T) {
 		t.Errorf("work directory left behind: %v", left)
 	}
 }
-
