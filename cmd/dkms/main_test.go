@@ -48,6 +48,7 @@ func TestScripts(t *testing.T) {
 			"realkernel": cmdRealKernel,
 			"mktar":      cmdMkTar,
 			"efivar":     cmdEFIVar,
+			"lintian":    cmdLintian,
 		},
 		Condition: condition,
 	})

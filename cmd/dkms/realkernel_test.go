@@ -35,6 +35,9 @@ func realKernels() map[string]string {
 // condition answers [realheaders]: both Debian header trees are installed.
 // When they are not and DKMS_TEST_REQUIRE_HEADERS is set, it fails loudly.
 func condition(cond string) (bool, error) {
+	if cond == "pkgtools" {
+		return pkgToolsCondition()
+	}
 	if cond != "realheaders" {
 		return false, fmt.Errorf("unknown condition %q", cond)
 	}
