@@ -57,6 +57,7 @@ var distFiles = map[string]os.FileMode{
 	"usr/share/libalpm/hooks/70-dkms-install.hook": 0o644,
 	"usr/share/libalpm/hooks/71-dkms-remove.hook":  0o644,
 	"usr/share/bash-completion/completions/dkms":   0o644,
+	"usr/share/zsh/site-functions/_dkms":           0o644,
 	"usr/share/man/man8/dkms.8":                    0o644,
 	"etc/dkms/framework.conf":                      0o644,
 }
@@ -477,7 +478,7 @@ func TestDistDocumentsEverything(t *testing.T) {
 		}
 		return string(b)
 	}
-	fw, man, comp := read("dist/framework.conf"), read("docs/dkms.8"), read("dist/bash-completion/dkms")
+	fw, man, comp, zsh := read("dist/framework.conf"), read("docs/dkms.8"), read("dist/bash-completion/dkms"), read("dist/zsh-completion/_dkms")
 	roff := strings.NewReplacer(`\-`, "-", `\fB`, "", `\fR`, "", `\fI`, "")
 	man = roff.Replace(man)
 	for _, v := range append(append([]string(nil), conf.FrameworkVariables...), conf.OurFrameworkVariables...) {
@@ -491,6 +492,9 @@ func TestDistDocumentsEverything(t *testing.T) {
 	for a := range actions {
 		if !strings.Contains(comp, a) {
 			t.Errorf("completion lacks action %s", a)
+		}
+		if !strings.Contains(zsh, "'"+a+":") {
+			t.Errorf("zsh completion lacks action %s", a)
 		}
 		if !strings.Contains(man, a) {
 			t.Errorf("docs/dkms.8 does not document action %s", a)
@@ -506,6 +510,10 @@ func TestDistDocumentsEverything(t *testing.T) {
 			word := regexp.MustCompile(`[\s"|(]` + regexp.QuoteMeta(name) + `[\s"|)]`)
 			if !word.MatchString(comp) && !deprecated[name] {
 				t.Errorf("completion lacks option %s", name)
+			}
+			zword := regexp.MustCompile(`['{,)*]` + regexp.QuoteMeta(name) + `[\[+=,}]`)
+			if !zword.MatchString(zsh) && !deprecated[name] {
+				t.Errorf("zsh completion lacks option %s", name)
 			}
 			if !strings.Contains(man, name) {
 				t.Errorf("docs/dkms.8 does not document option %s", name)
@@ -526,6 +534,19 @@ func TestDistShellcheck(t *testing.T) {
 	cmd.Dir = top
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
+
+// TestDistZshCompletion checks that the zsh completion parses.
+func TestDistZshCompletion(t *testing.T) {
+	if _, err := exec.LookPath("zsh"); err != nil {
+		if os.Getenv(requireHeadersEnv) != "" {
+			t.Fatal("zsh is required in CI: run test/setup.sh")
+		}
+		t.Skip("zsh not installed")
+	}
+	if out, err := exec.Command("zsh", "-n", filepath.Join(repoRoot(t), "dist/zsh-completion/_dkms")).CombinedOutput(); err != nil {
+		t.Errorf("zsh -n: %v\n%s", err, out)
 	}
 }
 
