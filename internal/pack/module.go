@@ -95,7 +95,7 @@ func sourceSpec(o Options) (*spec, error) {
 	}
 	if format == "deb" {
 		s.debScripts(sourcePostinst(o, share), sourcePrerm(o))
-		s.debDocs(o, name, version)
+		s.moduleDocs(o)
 	} else {
 		s.rpmScripts(rpmPost(o, share), rpmPreun(o, name, version))
 	}
@@ -126,7 +126,7 @@ func binarySpec(o Options, b Build) (*spec, error) {
 	}
 	s.debScripts(binaryDepmod(o, b.Kernel, "configure"), "")
 	s.info.Scripts.PostRemove = s.script("postrm", binaryDepmod(o, b.Kernel, "remove|purge"))
-	s.debDocs(o, kname, version)
+	s.moduleDocs(o)
 	return s, nil
 }
 

@@ -97,7 +97,13 @@ func Write(ctx context.Context, r *run.Runner, o Options) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	work, err := workDir(r, o.TmpDir)
+	return writeSpecs(ctx, r, specs, o.TmpDir, o.OutDir)
+}
+
+// writeSpecs makes each package in a work directory under tmp, then
+// publishes them all into out.
+func writeSpecs(ctx context.Context, r *run.Runner, specs []*spec, tmp, out string) ([]string, error) {
+	work, err := workDir(r, tmp)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +123,7 @@ func Write(ctx context.Context, r *run.Runner, o Options) ([]string, error) {
 		}
 		made = append(made, f)
 	}
-	return publish(r, made, o.OutDir)
+	return publish(r, made, out)
 }
 
 // spec is one package to make: nfpm's description of it, and the files

@@ -107,24 +107,30 @@ esac
 }
 
 // debDocs adds the copyright file and changelog every Debian package
-// carries (lintian's no-copyright-file and no-changelog errors).
-func (s *spec) debDocs(o Options, name, version string) {
-	dir := target(o.Target.DocDir, name)
-	copyright := fmt.Sprintf("This package was made by dkms from the %s kernel module, version %s.\n"+
-		"The module's own copyright and license apply; see its source and the\n"+
-		"MODULE_LICENSE of its modules (modinfo -F license).\n", o.Module, o.Version)
-	date := o.MTime.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")
-	changelog := fmt.Sprintf("%s (%s) unstable; urgency=medium\n\n  * Made by dkms from %s/%s.\n\n -- %s  %s\n",
-		name, version, o.Module, o.Version, o.Maintainer, date)
+// carries (lintian's no-copyright-file and no-changelog errors) into dir.
+// The changelog has one entry, change, dated mtime.
+func (s *spec) debDocs(dir, copyright, change string) {
+	info := s.info
+	date := info.MTime.UTC().Format("Mon, 02 Jan 2006 15:04:05 -0700")
+	changelog := fmt.Sprintf("%s (%s) unstable; urgency=medium\n\n  * %s\n\n -- %s  %s\n",
+		info.Name, info.Version, change, info.Maintainer, date)
 	// A version with a Debian revision is not a native package's.
 	log := "changelog.gz"
-	if strings.Contains(version, "-") {
+	if strings.Contains(info.Version, "-") {
 		log = "changelog.Debian.gz"
 	}
 	s.gen = append(s.gen, generated{name: "copyright", data: []byte(copyright)},
 		generated{name: log, data: gzipped([]byte(changelog))})
 	s.add(&files.Content{Source: "copyright", Destination: target(dir, "copyright"), FileInfo: &files.ContentFileInfo{Mode: 0o644}})
 	s.add(&files.Content{Source: log, Destination: target(dir, log), FileInfo: &files.ContentFileInfo{Mode: 0o644}})
+}
+
+// moduleDocs are debDocs for a module package.
+func (s *spec) moduleDocs(o Options) {
+	copyright := fmt.Sprintf("This package was made by dkms from the %s kernel module, version %s.\n"+
+		"The module's own copyright and license apply; see its source and the\n"+
+		"MODULE_LICENSE of its modules (modinfo -F license).\n", o.Module, o.Version)
+	s.debDocs(target(o.Target.DocDir, s.info.Name), copyright, fmt.Sprintf("Made by dkms from %s/%s.", o.Module, o.Version))
 }
 
 // gzipped compresses b as gzip -9n does: no name, no time stamp, so the
