@@ -530,7 +530,7 @@ func TestDistShellcheck(t *testing.T) {
 	top := repoRoot(t)
 	files := []string{"dist/kernel-hook", "dist/hook-functions", "dist/debian/common.postinst", "dist/debian/dkms_autoinstaller", "dist/debian/postinst", "dist/debian/preinst", "dist/debian/prerm",
 		"dist/systemd/40-dkms.install", "dist/arch/alpm-hook", "dist/bash-completion/dkms", "scripts/install.sh",
-		"dist/package/postinst", "dist/package/postrm", "scripts/package.sh"}
+		"dist/package/postinst", "dist/package/postrm", "scripts/package.sh", "test/e2e-package.sh"}
 	cmd := exec.Command("shellcheck", append([]string{"-x"}, files...)...)
 	cmd.Dir = top
 	if out, err := cmd.CombinedOutput(); err != nil {
