@@ -18,7 +18,11 @@
 #      /etc/kernel/postinst.d/dkms for that kernel: autoinstalled again;
 #   5. apt-get purge acpi-call-dkms: no trace in /var/lib/dkms or in
 #      /lib/modules/*/updates;
-#   6. dpkg --purge our package: the dkms tree keeps the signing key.
+#   6. mkdeb of the bundled example module built for both kernels, the
+#      module removed again, the package installed with dpkg: the
+#      prebuilt modules are installed without building; then mkbmdeb,
+#      installed with dpkg: depmod knows the module; both purged clean;
+#   7. dpkg --purge our package: the dkms tree keeps the signing key.
 # Prints PASS or FAIL for each check and exits 1 if any failed, 77 (with
 # a SKIPPED line) when there is no testbed. It takes minutes (the archive,
 # two module builds, depmod on 6.12), so test/run.sh does not run it.
@@ -72,6 +76,8 @@ else
 	mount -t overlay overlay -o "lowerdir=$TESTBED/root,upperdir=$work/upper,workdir=$work/ovwork" "$root"
 fi
 cp "$deb" "$root/tmp/"
+mkdir -p "$root/tmp/example"
+cp -r "$top/examples/dkms-example/." "$root/tmp/example/"
 export TB_ROOT=$root
 read -r k61 k612 <<<"$(tr '\n' ' ' <"$TESTBED/kernels")"
 failed=0
@@ -129,6 +135,29 @@ check "no trace left in /var/lib/dkms and /lib/modules/*/updates" sh -c '
 	! find /lib/modules/*/updates -name "acpi_call*" | grep -q . &&
 	! grep -qs acpi_call /lib/modules/$K61/modules.dep /lib/modules/$K612/modules.dep &&
 	! ls -d /usr/src/acpi-call-1.2.2 2>/dev/null'
+check "mkdeb: its package installs the prebuilt modules" sh -c '
+	cp -r /tmp/example /usr/src/dkms_example-1.0 &&
+	dkms build dkms_example/1.0 -k $K61 -k $K612 &&
+	dkms mkdeb dkms_example/1.0 -k $K61 -k $K612 &&
+	mv /var/lib/dkms/dkms_example/1.0/deb/dkms-example-dkms_1.0_amd64.deb /tmp/ &&
+	dkms remove dkms_example/1.0 --all && rm -rf /usr/src/dkms_example-1.0 &&
+	dpkg -i /tmp/dkms-example-dkms_1.0_amd64.deb >/tmp/mkdeb.out 2>&1; rc=$?; cat /tmp/mkdeb.out
+	[ $rc = 0 ] && ! grep -q "Building module" /tmp/mkdeb.out &&
+	dkms status | grep -qx "dkms_example/1.0, $K61, x86_64: installed" &&
+	dkms status | grep -qx "dkms_example/1.0, $K612, x86_64: installed" &&
+	grep -q "updates/dkms/dkms_example.ko.xz:" /lib/modules/$K612/modules.dep &&
+	dpkg --purge dkms-example-dkms && ! ls -d /var/lib/dkms/dkms_example /usr/src/dkms_example-1.0 2>/dev/null &&
+	! grep -qs dkms_example /lib/modules/$K61/modules.dep /lib/modules/$K612/modules.dep'
+check "mkbmdeb: its package installs the modules without dkms" sh -c '
+	cp -r /tmp/example /usr/src/dkms_example-1.0 &&
+	dkms build dkms_example/1.0 -k $K61 &&
+	dkms mkbmdeb dkms_example/1.0 -k $K61 &&
+	mv /var/lib/dkms/dkms_example/1.0/deb/dkms-example-modules-${K61}_1.0_amd64.deb /tmp/ &&
+	dkms remove dkms_example/1.0 --all && rm -rf /usr/src/dkms_example-1.0 &&
+	dpkg -i /tmp/dkms-example-modules-${K61}_1.0_amd64.deb &&
+	grep -q "^updates/dkms/dkms_example.ko:" /lib/modules/$K61/modules.dep &&
+	! dkms status | grep -q dkms_example &&
+	dpkg --purge dkms-example-modules-$K61 && ! grep -qs dkms_example /lib/modules/$K61/modules.dep'
 check "dpkg --purge our package keeps the dkms tree's key" sh -c '
 	dpkg --purge dkms-go && ! command -v dkms &&
 	{ [ ! -e /var/lib/dkms/mok.key ] || [ -d /var/lib/dkms ]; } && ! [ -e /var/lib/dkms/.dkms.lock ]'
