@@ -33,6 +33,7 @@ var allowed = map[string][]string{
 	"build":               {"compress", "fileutil", "run", "tree"},
 	"install":             {"compress", "conf", "fileutil", "modinfo", "run", "tree"},
 	"doctor":              {"fileutil", "install", "run", "tree"},
+	"pack":                {"archive", "compress", "run"},
 }
 
 // TestDependencyGraph parses the non-test files of every internal package

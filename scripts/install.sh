@@ -9,8 +9,8 @@
 #   --binary FILE  install FILE instead of building ./cmd/dkms with go
 #
 # Installs the Debian/Ubuntu /etc/kernel hooks and common.postinst, the
-# kernel-install plugin, dkms.service, the pacman hooks, bash completion
-# and the man page; each is inert on systems that do not use it.
+# kernel-install plugin, dkms.service, the pacman hooks, bash and zsh
+# completion and the man page; each is inert on systems that do not use it.
 # /etc/dkms/framework.conf is created only when absent, so an admin's
 # settings survive reinstalls.
 set -eu
@@ -69,6 +69,7 @@ put 0755 "$dist/arch/alpm-hook" "$libdir/alpm-hook"
 put 0644 "$dist/arch/70-dkms-install.hook" "$prefix/share/libalpm/hooks/70-dkms-install.hook"
 put 0644 "$dist/arch/71-dkms-remove.hook" "$prefix/share/libalpm/hooks/71-dkms-remove.hook"
 put 0644 "$dist/bash-completion/dkms" "$prefix/share/bash-completion/completions/dkms"
+put 0644 "$dist/zsh-completion/_dkms" "$prefix/share/zsh/site-functions/_dkms"
 put 0644 "$top/docs/dkms.8" "$prefix/share/man/man8/dkms.8"
 
 mkdir -p "$destdir/etc/dkms/framework.conf.d" "$destdir/var/lib/dkms"

@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs what dkms's tests and the README demo need on a Debian 12
 # machine: a compiler and make, kmod (depmod, modinfo), the 6.1 and 6.12
-# kernel headers, and the small tools the tests compare against.
+# kernel headers, the small tools the tests compare against, and the
+# package tools that check the packages dkms writes (dpkg-deb comes with
+# dpkg; rpm, lintian) and zsh for its completion.
 # Safe to run again; it installs only what is missing.
 set -euo pipefail
 
 pkgs=(build-essential kmod linux-headers-amd64 linux-headers-6.12-amd64 pahole
-      patch xz-utils zstd gzip jq openssl bc shellcheck groff-base)
+      patch xz-utils zstd gzip jq openssl bc shellcheck groff-base
+      rpm lintian zsh)
 
 missing=()
 for p in "${pkgs[@]}"; do

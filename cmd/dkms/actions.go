@@ -44,6 +44,9 @@ func init() {
 		"mktarball":       {run: (*app).cmdMktarball, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
 		"ldtarball":       {run: (*app).cmdLdtarball, mutates: true},
 		"doctor":          {run: (*app).cmdDoctor, mutates: true, noRecover: true},
+		"mkdeb":           {run: (*app).cmdMkdeb, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"mkbmdeb":         {run: (*app).cmdMkbmdeb, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"mkrpm":           {run: (*app).cmdMkrpm, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
 	}
 }
 

@@ -15,14 +15,11 @@ import (
 	"github.com/dkms-go/dkms/internal/fileutil"
 )
 
-// Tarball layout, the reference's (dkms-behaviour §3.12): builds under
-// dkms_main_tree/K/A, the source under dkms_source_tree, or, for
-// --binaries-only, dkms_binaries_only holding PACKAGE_NAME,
-// PACKAGE_VERSION and the dkms.conf.
+// Tarball layout, the reference's: see package archive.
 const (
-	tarMainTree     = "dkms_main_tree"
-	tarSourceTree   = "dkms_source_tree"
-	tarBinariesOnly = "dkms_binaries_only"
+	tarMainTree     = archive.MainTree
+	tarSourceTree   = archive.SourceTree
+	tarBinariesOnly = archive.BinariesOnly
 )
 
 // tarballKernelRe is what a dkms_main_tree/K directory must look like to be

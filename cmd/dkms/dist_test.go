@@ -24,22 +24,24 @@ import (
 )
 
 // fakeDKMS logs each call's arguments to $FAKE_LOG and answers the calls
-// the hooks make: status --json prints $FAKE_JSON, status -m -v says
-// $FAKE_ADDED is added, conf names module foo/1.0 with AUTOINSTALL
-// $FAKE_AUTOINSTALL; kernel_* and the rest exit with $FAKE_RC.
+// the hooks make: status --json prints $FAKE_JSON, plain status prints
+// $FAKE_STATUS or says $FAKE_ADDED is added, conf names module foo/1.0
+// with AUTOINSTALL $FAKE_AUTOINSTALL; kernel_* and the rest exit with
+// $FAKE_RC (only the action $FAKE_FAIL, when set).
 const fakeDKMS = `#!/bin/sh
 echo "$*" >>"$FAKE_LOG"
 case $1 in
 status)
 	case " $* " in
 	*" --json "*) cat "$FAKE_JSON" 2>/dev/null ;;
-	*) [ -z "${FAKE_ADDED:-}" ] || echo "$FAKE_ADDED: added" ;;
+	*) if [ -n "${FAKE_STATUS:-}" ]; then echo "$FAKE_STATUS"; elif [ -n "${FAKE_ADDED:-}" ]; then echo "$FAKE_ADDED: added"; fi ;;
 	esac
 	exit 0 ;;
 conf)
 	printf 'AUTOINSTALL[0]="%s"\nPACKAGE_NAME[0]="foo"\nPACKAGE_VERSION[0]="1.0"\n' "${FAKE_AUTOINSTALL:-}"
 	exit 0 ;;
 esac
+[ -z "${FAKE_FAIL:-}" ] || [ "$1" = "$FAKE_FAIL" ] || exit 0
 exit "${FAKE_RC:-0}"
 `
 
@@ -57,6 +59,7 @@ var distFiles = map[string]os.FileMode{
 	"usr/share/libalpm/hooks/70-dkms-install.hook": 0o644,
 	"usr/share/libalpm/hooks/71-dkms-remove.hook":  0o644,
 	"usr/share/bash-completion/completions/dkms":   0o644,
+	"usr/share/zsh/site-functions/_dkms":           0o644,
 	"usr/share/man/man8/dkms.8":                    0o644,
 	"etc/dkms/framework.conf":                      0o644,
 }
@@ -142,12 +145,25 @@ func (s *distSandbox) failed(t *testing.T, k string) string {
 // code, stderr and the fake's call log.
 func (s *distSandbox) run(t *testing.T, stdin string, env []string, file string, args ...string) (int, string, string) {
 	t.Helper()
+	code, _, stderr, calls := s.exec(t, stdin, env, file, args...)
+	return code, stderr, calls
+}
+
+// runOut is run for callers that want stdout instead of stderr.
+func (s *distSandbox) runOut(t *testing.T, env []string, file string, args ...string) (int, string, string) {
+	t.Helper()
+	code, stdout, _, calls := s.exec(t, "", env, file, args...)
+	return code, stdout, calls
+}
+
+func (s *distSandbox) exec(t *testing.T, stdin string, env []string, file string, args ...string) (int, string, string, string) {
+	t.Helper()
 	os.Remove(s.log)
 	cmd := exec.Command(filepath.Join(s.dest, file), args...)
 	cmd.Env = append(append([]string(nil), s.env...), env...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
 	code := 0
 	var ee *exec.ExitError
@@ -157,7 +173,7 @@ func (s *distSandbox) run(t *testing.T, stdin string, env []string, file string,
 		t.Fatal(err)
 	}
 	calls, _ := os.ReadFile(s.log)
-	return code, stderr.String(), string(calls)
+	return code, stdout.String(), stderr.String(), string(calls)
 }
 
 func TestDistInstall(t *testing.T) {
@@ -346,41 +362,85 @@ func TestDistAlpmHook(t *testing.T) {
 	}
 }
 
-// TestDistCommonPostinst runs the helper of Debian module packages.
+// TestDistCommonPostinst runs the helper of Debian module packages
+// with the 3.4.3 interface: load, AUTOINSTALL check, then per kernel the
+// status, a build where not built yet, an install where built; failed
+// builds are summed up and the last one's status is the exit status.
 func TestDistCommonPostinst(t *testing.T) {
-	const k = "6.1.0-1-amd64"
+	const k1, k2 = "6.1.0-1-amd64", "6.12.0-1-amd64"
 	dest, fake := installDist(t)
-	s := newDistSandbox(t, dest, fake)
-	src := filepath.Join(s.root, "src")
-	mkdirs(t, filepath.Join(src, "foo-1.0"))
-	writeFile(t, filepath.Join(s.conf, "framework.conf"), "install_tree="+filepath.Join(s.root, "modules")+"\nsource_tree="+src+"\n")
 	file := "usr/lib/dkms/common.postinst"
-	add := "status -m foo -v 1.0\nadd -m foo -v 1.0\nconf foo/1.0\n"
-
-	if code, _, _ := s.run(t, "", nil, file, "foo"); code != 1 {
-		t.Errorf("without VERSION: exit %d, want 1", code)
-	}
-	if code, _, calls := s.run(t, "", nil, file, "foo", "1.0"); code != 0 || calls != add {
-		t.Errorf("no AUTOINSTALL: exit %d, calls:\n%s\nwant:\n%s", code, calls, add)
-	}
-	// The running kernel of the test host is not in the fake module tree:
-	// like in a chroot, every kernel with headers is built for.
-	env := []string{"FAKE_AUTOINSTALL=yes"}
-	want := add + "install -m foo -v 1.0 -k " + k + " -a x86_64\n"
-	if code, _, calls := s.run(t, "", env, file, "foo", "1.0", "/usr/share/foo-dkms", "x86_64"); code != 0 || calls != want {
-		t.Errorf("AUTOINSTALL: exit %d, calls:\n%s\nwant:\n%s", code, calls, want)
-	}
-	s.failed(t, k)
-	env = append(env, "FAKE_RC=10")
-	if code, stderr, _ := s.run(t, "", env, file, "foo", "1.0"); code != 0 || !strings.Contains(stderr, "error: boom") {
-		t.Errorf("failing build: exit %d, want 0; stderr:\n%s", code, stderr)
-	}
-	if code, _, _ := s.run(t, "", append(env, "strict_kernel_hooks=yes"), file, "foo", "1.0"); code != 10 {
-		t.Errorf("failing build, strict: exit %d, want 10", code)
-	}
-	writeFile(t, filepath.Join(s.conf, "no-autoinstall"), "")
-	if code, _, calls := s.run(t, "", env, file, "foo", "1.0"); code != 0 || calls != "" {
-		t.Errorf("no-autoinstall: exit %d, calls %q", code, calls)
+	for _, tc := range []struct {
+		name      string
+		args      []string
+		env       []string
+		conf      string // framework.conf lines added
+		binOnly   bool   // the added source is only a dkms.conf
+		added     bool   // an earlier foo/1.0 is in the dkms tree (and is removed first)
+		tarball   bool   // TARBALL_ROOT holds foo-1.0.dkms.tar.gz
+		noauto    bool   // /etc/dkms/no-autoinstall exists
+		wantCode  int
+		wantCalls string   // "" for none; {T} is the tarball, {S} the status call of K, {B} the build, {I} the install
+		wantOut   []string // in stdout
+	}{
+		{name: "usage", args: []string{"foo"}, wantCode: 1, wantOut: []string{"Need NAME and VERSION defined\nARCH is optional\n"}},
+		{name: "no AUTOINSTALL", args: []string{"foo", "1.0"}, wantCalls: "add -m foo -v 1.0\nconf foo/1.0\n",
+			wantOut: []string{"Loading new foo/1.0 DKMS files...\n", "Not building the foo module which does not have AUTOINSTALL enabled.\n"}},
+		{name: "prebuilt from the tarball", args: []string{"foo", "1.0", "{R}", "x86_64"}, tarball: true,
+			env:       []string{"FAKE_AUTOINSTALL=yes", "FAKE_STATUS=foo/1.0, " + k1 + ", x86_64: built"},
+			wantCalls: "ldtarball --archive {T}\nconf foo/1.0\n{S1}{S1}{I1}{S2}{S2}{I2}",
+			wantOut:   []string{"belongs to a chroot's host\n", "Building for " + k1 + " and " + k2 + "\nBuilding for architecture x86_64\n"}},
+		{name: "failed builds go on", args: []string{"foo", "1.0", "", "x86_64"}, env: []string{"FAKE_AUTOINSTALL=yes", "FAKE_RC=10", "FAKE_FAIL=build"},
+			added: true, wantCode: 10, wantCalls: "remove -m foo -v 1.0 --all\nadd -m foo -v 1.0\nconf foo/1.0\n{S1}{B1}status --json -k " + k1 + "\n{S2}{B2}status --json -k " + k2 + "\n",
+			wantOut: []string{"Building initial module foo/1.0 for " + k1 + "\n", "Builds for the following kernel(s) failed: " + k1 + " " + k2 + "\n"}},
+		{name: "failed build stops", args: []string{"foo", "1.0", "", "x86_64"}, env: []string{"FAKE_AUTOINSTALL=yes", "FAKE_RC=10", "FAKE_FAIL=build"},
+			conf: "continue_on_error=false\n", added: true, wantCode: 10, wantCalls: "remove -m foo -v 1.0 --all\nadd -m foo -v 1.0\nconf foo/1.0\n{S1}{B1}status --json -k " + k1 + "\n"},
+		{name: "binaries only", args: []string{"foo", "1.0", "", "x86_64"}, env: []string{"FAKE_AUTOINSTALL=yes"}, binOnly: true, added: true,
+			wantCalls: "remove -m foo -v 1.0 --all\nadd -m foo -v 1.0\nconf foo/1.0\n{S1}{S2}",
+			wantOut:   []string{"This package appears to be a binaries-only package\n you will not be able to build against kernel " + k1 + "\n"}},
+		{name: "no-autoinstall", args: []string{"foo", "1.0"}, noauto: true, wantOut: []string{"autoinstall for dkms modules has been disabled.\n"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newDistSandbox(t, dest, fake)
+			src, dt, root := filepath.Join(s.root, "src"), filepath.Join(s.root, "dkms"), filepath.Join(s.root, "share")
+			mkdirs(t, filepath.Join(s.root, "modules", k2, "build/include"))
+			writeFile(t, filepath.Join(src, "foo-1.0/dkms.conf"), "PACKAGE_NAME=foo\n")
+			if !tc.binOnly {
+				writeFile(t, filepath.Join(src, "foo-1.0/foo.c"), "")
+			}
+			// The module as dkms would have it after the add: its source link.
+			mkdirs(t, filepath.Join(dt, "foo/1.0"))
+			os.Symlink(filepath.Join(src, "foo-1.0"), filepath.Join(dt, "foo/1.0/source"))
+			tree := filepath.Join(s.root, "empty-dkms")
+			if tc.added {
+				tree = dt
+			}
+			writeFile(t, filepath.Join(s.conf, "framework.conf"), "install_tree="+filepath.Join(s.root, "modules")+
+				"\nsource_tree="+src+"\ndkms_tree="+tree+"\n"+tc.conf)
+			if tc.tarball {
+				writeFile(t, filepath.Join(root, "foo-1.0.dkms.tar.gz"), "")
+			}
+			if tc.noauto {
+				writeFile(t, filepath.Join(s.conf, "no-autoinstall"), "")
+			}
+			args := append([]string(nil), tc.args...)
+			for i := range args {
+				args[i] = strings.ReplaceAll(args[i], "{R}", root)
+			}
+			code, stdout, calls := s.runOut(t, tc.env, file, args...)
+			want := strings.NewReplacer("{T}", filepath.Join(root, "foo-1.0.dkms.tar.gz"),
+				"{S1}", "status -m foo -v 1.0 -k "+k1+" -a x86_64\n", "{S2}", "status -m foo -v 1.0 -k "+k2+" -a x86_64\n",
+				"{B1}", "build -m foo -v 1.0 -k "+k1+" -a x86_64\n", "{B2}", "build -m foo -v 1.0 -k "+k2+" -a x86_64\n",
+				"{I1}", "install -m foo -v 1.0 -k "+k1+" -a x86_64\n", "{I2}", "install -m foo -v 1.0 -k "+k2+" -a x86_64\n").Replace(tc.wantCalls)
+			if code != tc.wantCode || calls != want {
+				t.Errorf("exit %d (want %d), calls:\n%s\nwant:\n%s\nstdout:\n%s", code, tc.wantCode, calls, want, stdout)
+			}
+			for _, w := range tc.wantOut {
+				if !strings.Contains(stdout, w) {
+					t.Errorf("stdout lacks %q:\n%s", w, stdout)
+				}
+			}
+		})
 	}
 }
 
@@ -418,7 +478,7 @@ func TestDistDocumentsEverything(t *testing.T) {
 		}
 		return string(b)
 	}
-	fw, man, comp := read("dist/framework.conf"), read("docs/dkms.8"), read("dist/bash-completion/dkms")
+	fw, man, comp, zsh := read("dist/framework.conf"), read("docs/dkms.8"), read("dist/bash-completion/dkms"), read("dist/zsh-completion/_dkms")
 	roff := strings.NewReplacer(`\-`, "-", `\fB`, "", `\fR`, "", `\fI`, "")
 	man = roff.Replace(man)
 	for _, v := range append(append([]string(nil), conf.FrameworkVariables...), conf.OurFrameworkVariables...) {
@@ -432,6 +492,9 @@ func TestDistDocumentsEverything(t *testing.T) {
 	for a := range actions {
 		if !strings.Contains(comp, a) {
 			t.Errorf("completion lacks action %s", a)
+		}
+		if !strings.Contains(zsh, "'"+a+":") {
+			t.Errorf("zsh completion lacks action %s", a)
 		}
 		if !strings.Contains(man, a) {
 			t.Errorf("docs/dkms.8 does not document action %s", a)
@@ -448,6 +511,10 @@ func TestDistDocumentsEverything(t *testing.T) {
 			if !word.MatchString(comp) && !deprecated[name] {
 				t.Errorf("completion lacks option %s", name)
 			}
+			zword := regexp.MustCompile(`['{,)*]` + regexp.QuoteMeta(name) + `[\[+=,}]`)
+			if !zword.MatchString(zsh) && !deprecated[name] {
+				t.Errorf("zsh completion lacks option %s", name)
+			}
 			if !strings.Contains(man, name) {
 				t.Errorf("docs/dkms.8 does not document option %s", name)
 			}
@@ -460,11 +527,20 @@ func TestDistShellcheck(t *testing.T) {
 	testenv.LookPath(t, "shellcheck")
 	top := repoRoot(t)
 	files := []string{"dist/kernel-hook", "dist/hook-functions", "dist/debian/common.postinst", "dist/debian/dkms_autoinstaller", "dist/debian/postinst", "dist/debian/preinst", "dist/debian/prerm",
-		"dist/systemd/40-dkms.install", "dist/arch/alpm-hook", "dist/bash-completion/dkms", "scripts/install.sh"}
+		"dist/systemd/40-dkms.install", "dist/arch/alpm-hook", "dist/bash-completion/dkms", "scripts/install.sh",
+		"dist/package/postinst", "dist/package/postrm", "scripts/package.sh", "test/e2e-package.sh"}
 	cmd := exec.Command("shellcheck", append([]string{"-x"}, files...)...)
 	cmd.Dir = top
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Errorf("shellcheck: %v\n%s", err, out)
+	}
+}
+
+// TestDistZshCompletion checks that the zsh completion parses.
+func TestDistZshCompletion(t *testing.T) {
+	zsh := testenv.LookPath(t, "zsh")
+	if out, err := exec.Command(zsh, "-n", filepath.Join(repoRoot(t), "dist/zsh-completion/_dkms")).CombinedOutput(); err != nil {
+		t.Errorf("zsh -n: %v\n%s", err, out)
 	}
 }
 

@@ -59,6 +59,7 @@ var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []str
 	"mktar":      cmdMkTar,
 	"efivar":     cmdEFIVar,
 	"fails":      cmdFails,
+	"lintian":    cmdLintian,
 }
 
 func setupSandbox(env *testscript.Env) error {

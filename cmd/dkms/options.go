@@ -95,7 +95,7 @@ var optionTable = []optionSpec{
 var actionRe = regexp.MustCompile(`^(remove|(auto|un)?install|match|mktarball|(un)?build|add|status|ldtarball|generate_mok|kernel_(preinst|postinst|prerm))$`)
 
 // ourActions are the actions this program adds to the reference's.
-var ourActions = map[string]bool{"conf": true, "doctor": true}
+var ourActions = map[string]bool{"conf": true, "doctor": true, "mkdeb": true, "mkbmdeb": true, "mkrpm": true}
 
 // errTwoActions is returned when two action words are given.
 type errTwoActions struct{}
