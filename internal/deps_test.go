@@ -29,7 +29,7 @@ var allowed = map[string][]string{
 	"tree":                {"fileutil"},
 	"archive":             {"compress"},
 	"archive/archivetest": {"compress"},
-	"build":               {"compress", "fileutil", "run", "tree"},
+	"kbuild":              {"compress", "fileutil", "run", "tree"},
 	"install":             {"compress", "conf", "fileutil", "modinfo", "run", "tree"},
 	"doctor":              {"fileutil", "install", "run", "tree"},
 }

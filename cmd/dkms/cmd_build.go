@@ -7,8 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/kbuild"
 )
 
 // cmdBuild builds the module for each kernel (§3.6 build). Each kernel is
@@ -151,11 +151,11 @@ func (a *app) checkBuildDepends(cfg *conf.Config, m, v, k, arch string) error {
 		"You may override by specifying --force.")
 }
 
-func (a *app) builder(cfg *conf.Config, prep *kernelPrep) *build.Builder {
+func (a *app) builder(cfg *conf.Config, prep *kernelPrep) *kbuild.Builder {
 	env := append(a.exportVars(prep), prep.env...)
-	return &build.Builder{
+	return &kbuild.Builder{
 		Layout: a.layout,
-		Inv: &build.Invoker{Runner: a.runner, Out: a.rep.out, Env: env, Verbose: a.o.verbose,
+		Inv: &kbuild.Invoker{Runner: a.runner, Out: a.rep.out, Env: env, Verbose: a.o.verbose,
 			Dots: !strings.HasPrefix(cfg.PackageName, "dkms") || !strings.HasSuffix(cfg.PackageName, "_test")},
 		Now:  time.Now,
 		Warn: a.rep.warn,
@@ -174,13 +174,13 @@ func (a *app) exportVars(prep *kernelPrep) []string {
 	}, a.directives()...)
 }
 
-func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) build.Job {
+func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) kbuild.Job {
 	m, v := a.o.module, a.o.version
 	chosen, _ := cfg.MakeCommand(k) // an invalid MAKE_MATCH matches nothing, as in bash
 	patches, _ := cfg.Patches(k)
-	job := build.Job{
+	job := kbuild.Job{
 		Module: m, Version: v, Kernel: k, Arch: arch, Release: releaseString,
-		MakeCmd:   build.MakeCommand(chosen, k, prep.ksrc, a.layout.BuildDir(m, v), a.jobs, prep.llvm),
+		MakeCmd:   kbuild.MakeCommand(chosen, k, prep.ksrc, a.layout.BuildDir(m, v), a.jobs, prep.llvm),
 		Patches:   patches,
 		PreBuild:  cfg.PreBuild,
 		PostBuild: cfg.PostBuild,
@@ -194,7 +194,7 @@ func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) build
 	}
 	job.Extra[buildRecordName] = a.newBuildRecord(cfg, confRequest{module: m, version: v, kernel: k, arch: arch})
 	for _, mod := range cfg.Modules {
-		job.Modules = append(job.Modules, build.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
+		job.Modules = append(job.Modules, kbuild.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
 			DestName: mod.DestName, Strip: mod.Strip})
 	}
 	return job

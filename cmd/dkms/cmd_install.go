@@ -7,10 +7,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
+	"github.com/dkms-go/dkms/internal/kbuild"
 	"github.com/dkms-go/dkms/internal/kernel"
 )
 
@@ -227,11 +227,11 @@ func describeDomain(err error) (int, []string, bool, bool) {
 	var (
 		missing *install.MissingError
 		cp      *install.CopyError
-		mk      *build.MakeError
-		bm      *build.BuiltMissingError
-		sc      *build.ScriptError
-		pe      *build.PatchError
-		se      *build.StageError
+		mk      *kbuild.MakeError
+		bm      *kbuild.BuiltMissingError
+		sc      *kbuild.ScriptError
+		pe      *kbuild.PatchError
+		se      *kbuild.StageError
 	)
 	switch {
 	case errors.As(err, &missing):
@@ -260,11 +260,11 @@ func describeDomain(err error) (int, []string, bool, bool) {
 	return 0, nil, false, false
 }
 
-func describePatch(pe *build.PatchError) (int, []string, bool, bool) {
+func describePatch(pe *kbuild.PatchError) (int, []string, bool, bool) {
 	switch pe.Kind {
-	case build.PatchDotDot:
+	case kbuild.PatchDotDot:
 		return exitNotAllowed, []string{"Patch " + pe.Patch + " as specified in dkms.conf contains '..' path component."}, false, true
-	case build.PatchMissing:
+	case kbuild.PatchMissing:
 		return exitNotAllowed, []string{"Patch " + pe.Patch + " as specified in dkms.conf cannot be",
 			"found in " + pe.Dir + "."}, false, true
 	}

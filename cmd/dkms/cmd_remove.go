@@ -5,9 +5,9 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
+	"github.com/dkms-go/dkms/internal/kbuild"
 )
 
 // cmdUninstall uninstalls from each kernel (§3.6 uninstall); the first
@@ -198,6 +198,6 @@ func (a *app) postTransaction() {
 	}
 	log := filepath.Join(a.layout.DKMS, "post_transaction.log")
 	os.WriteFile(log, nil, 0o644)
-	inv := &build.Invoker{Runner: a.runner, Out: a.rep.out, Env: a.env, Verbose: a.o.verbose}
+	inv := &kbuild.Invoker{Runner: a.runner, Out: a.rep.out, Env: a.env, Verbose: a.o.verbose}
 	inv.Invoke(a.ctx, "Executing post-transaction command", cmd, "", log, false)
 }

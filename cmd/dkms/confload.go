@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/dkms-go/dkms/internal/build"
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/kbuild"
 )
 
 // confRequest says which dkms.conf to read and in which kernel context.
@@ -216,7 +216,7 @@ func (a *app) directives() []string {
 // the --directive exports in its environment, and returns its status.
 func (a *app) runScript(kind, value string) int {
 	src := a.layout.SourceLink(a.o.module, a.o.version)
-	return build.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, kind, value, src, a.directives()...)
+	return kbuild.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, kind, value, src, a.directives()...)
 }
 
 // kernelSourceDir is --kernelsourcedir or IT/K/build.

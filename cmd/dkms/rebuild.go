@@ -22,7 +22,7 @@ const depFilePrefix = ".dep_"
 // leaves in DT/m/v/K/A: the highest version (sort -V) of each dependency
 // present in the tree in any state, as the reference's module_status
 // listing gives it. None after a --force build, as in the reference. They
-// are committed with the build (build.Job.Extra), by the same rename.
+// are committed with the build (kbuild.Job.Extra), by the same rename.
 func (a *app) depRecords(cfg *conf.Config) map[string][]byte {
 	if !cfg.BuildDependsRebuild || a.o.force {
 		return nil

@@ -1,9 +1,9 @@
-// Package build turns a module's source into finished module files for one
+// Package kbuild turns a module's source into finished module files for one
 // kernel: it prepares the build directory, applies patches, runs the
 // PRE_BUILD script, make and POST_BUILD with a make.log as the reference
 // writes it, then strips, signs and compresses each module and commits the
 // result into the tree with one rename.
-package build
+package kbuild
 
 import (
 	"context"
