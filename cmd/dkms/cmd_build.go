@@ -119,7 +119,7 @@ func (a *app) ensureAdded() error {
 // checkExclusive applies BUILD_EXCLUSIVE_* (§4.3): a mismatch is a warning
 // and exit 77.
 func (a *app) checkExclusive(cfg *conf.Config, m, v, k, arch string) error {
-	kconfig, _ := os.ReadFile(a.kernelConfigPath(a.kernelSourceDir(k)))
+	kconfig, _ := os.ReadFile(a.kernel(k, arch).ConfigPath)
 	if excluded, _ := cfg.BuildExclusive.Excludes(k, arch, kconfig); excluded {
 		return &exitError{code: exitBuildExclusive, warn: true, lines: []string{
 			"The " + a.layout.Built(m, v, k, arch) + "/dkms.conf",
@@ -152,7 +152,7 @@ func (a *app) checkBuildDepends(cfg *conf.Config, m, v, k, arch string) error {
 }
 
 func (a *app) builder(cfg *conf.Config, prep *kernelPrep) *kbuild.Builder {
-	env := append(a.exportVars(prep), prep.env...)
+	env := append(a.exportVars(prep), prep.Env...)
 	return &kbuild.Builder{
 		Layout: a.layout,
 		Inv: &kbuild.Invoker{Runner: a.runner, Out: a.rep.out, Env: env, Verbose: a.o.verbose,
@@ -167,9 +167,9 @@ func (a *app) builder(cfg *conf.Config, prep *kernelPrep) *kbuild.Builder {
 // exports.
 func (a *app) exportVars(prep *kernelPrep) []string {
 	return append([]string{
-		"kernelver=" + prep.kernel, "arch=" + prep.arch,
+		"kernelver=" + prep.Release, "arch=" + prep.Arch,
 		"module=" + a.o.module, "module_version=" + a.o.version,
-		"kernel_source_dir=" + prep.ksrc, "dkms_tree=" + a.layout.DKMS,
+		"kernel_source_dir=" + prep.SourceDir, "dkms_tree=" + a.layout.DKMS,
 		"source_tree=" + a.layout.Source, "install_tree=" + a.layout.Install,
 	}, a.directives()...)
 }
@@ -180,14 +180,14 @@ func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) kbuil
 	patches, _ := cfg.Patches(k)
 	job := kbuild.Job{
 		Module: m, Version: v, Kernel: k, Arch: arch, Release: releaseString,
-		MakeCmd:   kbuild.MakeCommand(chosen, k, prep.ksrc, a.layout.BuildDir(m, v), a.jobs, prep.llvm),
+		MakeCmd:   kbuild.MakeCommand(chosen, k, prep.SourceDir, a.layout.BuildDir(m, v), a.jobs, prep.LLVM),
 		Patches:   patches,
 		PreBuild:  cfg.PreBuild,
 		PostBuild: cfg.PostBuild,
-		StripTool: prep.stripTool,
+		StripTool: prep.StripTool,
 		Sign:      prep.sign,
 	}
-	job.CompressExt = prep.compressExt
+	job.CompressExt = prep.CompressExt
 	job.Extra = a.depRecords(cfg)
 	if job.Extra == nil {
 		job.Extra = map[string][]byte{}

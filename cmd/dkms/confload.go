@@ -3,7 +3,6 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -47,6 +46,7 @@ func (a *app) confFiles(r confRequest) (main string, files []string) {
 // confContext is the shell context a dkms.conf is evaluated in
 // (dkms-behaviour §4.1).
 func (a *app) confContext(r confRequest, report *conf.Report) conf.Context {
+	kt := a.kernel(r.kernel, r.arch)
 	jobs := ""
 	if a.jobs > 0 {
 		jobs = strconv.Itoa(a.jobs)
@@ -54,8 +54,8 @@ func (a *app) confContext(r confRequest, report *conf.Report) conf.Context {
 	return conf.Context{
 		Kernel:              r.kernel,
 		Arch:                r.arch,
-		KernelSourceDir:     a.kernelSourceDir(r.kernel),
-		KernelConfig:        a.kernelConfigPath(a.kernelSourceDir(r.kernel)),
+		KernelSourceDir:     kt.SourceDir,
+		KernelConfig:        kt.ConfigPath,
 		DkmsTree:            a.layout.DKMS,
 		SourceTree:          a.layout.Source,
 		InstallTree:         a.layout.Install,
@@ -217,26 +217,6 @@ func (a *app) directives() []string {
 func (a *app) runScript(kind, value string) int {
 	src := a.layout.SourceLink(a.o.module, a.o.version)
 	return kbuild.RunScript(a.ctx, a.runner, a.rep.out, a.rep.err, a.rep.warn, kind, value, src, a.directives()...)
-}
-
-// kernelSourceDir is --kernelsourcedir or IT/K/build.
-func (a *app) kernelSourceDir(k string) string {
-	if a.o.kernelSourceDir != "" {
-		return a.o.kernelSourceDir
-	}
-	return filepath.Join(a.layout.KernelDir(k), "build")
-}
-
-// kernelConfigPath is --config, else the headers' auto.conf, else .config.
-func (a *app) kernelConfigPath(ksrc string) string {
-	if a.o.kernelConfig != "" {
-		return a.o.kernelConfig
-	}
-	auto := filepath.Join(ksrc, "include", "config", "auto.conf")
-	if _, err := os.Stat(auto); err == nil {
-		return auto
-	}
-	return filepath.Join(ksrc, ".config")
 }
 
 func boolText(b bool) string {

@@ -15,14 +15,8 @@ import (
 // kernelPrep is what building for one kernel/arch needs to know, worked
 // out once per kernel/arch per run as the reference does.
 type kernelPrep struct {
-	kernel, arch string
-	ksrc         string
-	config       kernel.Config // the kernel's .config; nil when absent
-	env          []string      // CC/KERNEL_CC/LD/KERNEL_LD for make
-	llvm         bool
-	stripTool    string
-	compressExt  string
-	sign         func(ctx context.Context, path string) error
+	*kernel.Target
+	sign func(ctx context.Context, path string) error
 }
 
 // prepareKernel checks the headers and prepares signing for k/arch; it
@@ -32,22 +26,14 @@ func (a *app) prepareKernel(k, arch string) (*kernelPrep, error) {
 	if p, ok := a.prepared[key]; ok {
 		return p, nil
 	}
-	ksrc := a.kernelSourceDir(k)
-	if !isDir(filepath.Join(ksrc, "include")) {
+	t, err := a.kernel(k, arch).Resolve(lookPath)
+	if err != nil {
 		return nil, errf(exitNoHeaders, "Your kernel headers for kernel "+k+" cannot be found at "+
 			filepath.Join(a.layout.KernelDir(k), "build")+" or "+filepath.Join(a.layout.KernelDir(k), "source")+".",
 			"Please install the linux-headers-"+k+" package or use the --kernelsourcedir option to tell DKMS where it's located.")
 	}
-	p := &kernelPrep{kernel: k, arch: arch, ksrc: ksrc}
-	cfgPath := a.kernelConfigPath(ksrc)
-	p.config, _ = kernel.ReadConfig(cfgPath)
-	p.env, p.llvm = compilerEnv(p.config, ksrc)
-	p.stripTool = "strip"
-	if envValue(p.env, "CC") == "clang" {
-		p.stripTool = "llvm-strip"
-	}
-	p.compressExt = kernel.ModuleCompression(a.layout.KernelDir(k), p.config)
-	a.prepareSigning(p, cfgPath)
+	p := &kernelPrep{Target: t}
+	a.prepareSigning(p)
 	a.rep.say("")
 	if a.prepared == nil {
 		a.prepared = map[string]*kernelPrep{}
@@ -56,24 +42,9 @@ func (a *app) prepareKernel(k, arch string) (*kernelPrep, error) {
 	return p, nil
 }
 
-// compilerEnv picks the compiler the kernel was built with (§7.9).
-func compilerEnv(cfg map[string]string, ksrc string) (env []string, llvm bool) {
-	if cfg == nil {
-		return nil, false
-	}
-	cc := strings.Trim(cfg["CONFIG_CC_VERSION_TEXT"], `"`)
-	cc, _, _ = strings.Cut(cc, " ")
-	if cfg["CONFIG_CC_IS_CLANG"] == "y" {
-		cc = "clang"
-		llvm = true
-	}
-	if cc != "" && lookPath(cc) {
-		env = append(env, "CC="+cc, "KERNEL_CC="+cc)
-	}
-	if cfg["CONFIG_LD_IS_LLD"] == "y" && lookPath("ld.lld") {
-		env = append(env, "LD=ld.lld", "KERNEL_LD=ld.lld")
-	}
-	return env, llvm
+// kernel locates k/arch's headers and configuration.
+func (a *app) kernel(k, arch string) *kernel.Kernel {
+	return kernel.New(k, arch, kernel.Options{InstallTree: a.layout.Install, SourceDir: a.o.kernelSourceDir, ConfigPath: a.o.kernelConfig})
 }
 
 // prepareSigning decides whether and how modules are signed (§7.2) and
@@ -81,19 +52,19 @@ func compilerEnv(cfg map[string]string, ksrc string) (env []string, llvm bool) {
 // certificate are read here and each module is signed in-process, with
 // output byte-identical to the kernel's sign-file. A sign_file set in
 // framework.conf is run instead, as the reference runs it.
-func (a *app) prepareSigning(p *kernelPrep, cfgPath string) {
-	if p.config == nil {
-		a.rep.say("Kernel config %s not found, modules won't be signed", cfgPath)
+func (a *app) prepareSigning(p *kernelPrep) {
+	if p.Config == nil {
+		a.rep.say("Kernel config %s not found, modules won't be signed", p.ConfigPath)
 		return
 	}
-	hash := strings.Trim(p.config["CONFIG_MODULE_SIG_HASH"], `"`)
-	if _, ok := p.config["CONFIG_MODULE_SIG_HASH"]; !ok {
+	hash, ok := p.Config.Value("CONFIG_MODULE_SIG_HASH")
+	if !ok {
 		a.rep.say("The kernel is built without module signing facility, modules won't be signed")
 		return
 	}
-	fw := a.frameworkFor(p.kernel, p.arch) // signing settings are read late, per kernel
+	fw := a.frameworkFor(p.Release, p.Arch) // signing settings are read late, per kernel
 	tool := fw["sign_file"]
-	a.rep.say("Sign command: %s", a.pick(tool, a.referenceSignFile(p.kernel)))
+	a.rep.say("Sign command: %s", a.pick(tool, a.referenceSignFile(p.Release)))
 	if tool != "" && !executableFile(tool) {
 		a.rep.say("Binary %s not found, modules won't be signed", tool)
 		return
@@ -102,7 +73,7 @@ func (a *app) prepareSigning(p *kernelPrep, cfgPath string) {
 	if tool == "" && strings.HasPrefix(keyPath, "pkcs11:") {
 		// A key held by a token cannot be read here: let the kernel's
 		// sign-file talk to it, as the reference does.
-		tool = a.referenceSignFile(p.kernel)
+		tool = a.referenceSignFile(p.Release)
 	}
 	a.rep.say("Signing key: %s", keyPath)
 	a.rep.say("Public certificate (MOK): %s", certPath)
