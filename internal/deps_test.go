@@ -26,7 +26,7 @@ var allowed = map[string][]string{
 	"sign":                {},
 	"run":                 {"fileutil"},
 	"conf":                {"run"},
-	"tree":                {"fileutil"},
+	"tree":                {"fileutil", "run"},
 	"archive":             {"compress"},
 	"archive/archivetest": {"compress"},
 	"kbuild":              {"compress", "fileutil", "run", "tree"},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/kbuild"
+	"github.com/dkms-go/dkms/internal/tree"
 )
 
 // cmdBuild builds the module for each kernel (§3.6 build). Each kernel is
@@ -192,7 +193,7 @@ func (a *app) buildJob(cfg *conf.Config, prep *kernelPrep, k, arch string) kbuil
 	if job.Extra == nil {
 		job.Extra = map[string][]byte{}
 	}
-	job.Extra[buildRecordName] = a.newBuildRecord(cfg, confRequest{module: m, version: v, kernel: k, arch: arch})
+	job.Extra[tree.BuildRecordName] = a.newBuildRecord(cfg, confRequest{module: m, version: v, kernel: k, arch: arch})
 	for _, mod := range cfg.Modules {
 		job.Modules = append(job.Modules, kbuild.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
 			DestName: mod.DestName, Strip: mod.Strip})

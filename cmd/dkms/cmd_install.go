@@ -3,12 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"github.com/dkms-go/dkms/internal/tree"
 	"path/filepath"
-	"strings"
 
 	"github.com/dkms-go/dkms/internal/conf"
-	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/kbuild"
 	"github.com/dkms-go/dkms/internal/kernel"
@@ -72,7 +69,7 @@ func (a *app) installBuilt(k, arch string) error {
 	inst := a.installer()
 	// The marker makes the next run's recovery run depmod if this one is
 	// killed after the install and before depmod.
-	marker := a.depmodMarker(k, arch)
+	marker := a.layout.DepmodMarker(k, arch)
 	if err := a.runner.WriteFile(marker, nil, 0o644); err != nil {
 		return err
 	}
@@ -105,18 +102,12 @@ func (a *app) finishDepmod() error {
 		if err := a.installer().Depmod(a.ctx, k); err != nil {
 			return err
 		}
-		markers, _ := filepath.Glob(filepath.Join(a.layout.DKMS, "depmod-pending-"+k+"-*"))
-		for _, m := range markers {
-			a.runner.Remove(m)
+		for _, mk := range a.layout.DepmodMarkers(k) {
+			a.runner.Remove(mk.Path)
 		}
 		delete(a.pendingDepmod, k)
 	}
 	return nil
-}
-
-// depmodMarker is the reference's DT/depmod-pending-K-A file.
-func (a *app) depmodMarker(k, arch string) string {
-	return filepath.Join(a.layout.DKMS, "depmod-pending-"+k+"-"+arch)
 }
 
 // installRequest turns a conf into the install package's request.
@@ -176,45 +167,13 @@ func (a *app) depmod(k string) error {
 	return nil
 }
 
-// recover finishes what interrupted runs left: installs and uninstalls
-// half done, depmods not run, temporary files and directories. It runs
-// under the tree lock before every mutating action, so nothing it removes
-// is in use.
+// recover finishes what interrupted runs left (install.Env.Recover)
+// before every mutating action, under the tree lock.
 func (a *app) recover() {
 	inst := a.installer()
 	inst.Out = discard{}
-	for _, what := range inst.Recover() {
+	for _, what := range inst.Recover(a.ctx, a.doctorLocations()...) {
 		a.rep.warn("Rolled back an interrupted install of " + what + ".")
-	}
-	a.removeTemps()
-	markers, _ := filepath.Glob(filepath.Join(a.layout.DKMS, "depmod-pending-*"))
-	for _, m := range markers {
-		k, _ := tree.SplitKernelArch(strings.TrimPrefix(filepath.Base(m), "depmod-pending-"))
-		if err := inst.Depmod(a.ctx, k); err == nil {
-			a.runner.Remove(m)
-		}
-	}
-}
-
-// removeTemps deletes the temporary names of killed runs: ours
-// (.dkms-tmp-*) in the dkms and source trees and next to installed
-// modules, and the reference's build staging directories (.tmp_*).
-func (a *app) removeTemps() {
-	var globs []string
-	for _, g := range []string{"*", "*/*", "*/*/*", "*/*/*/*"} {
-		globs = append(globs, filepath.Join(a.layout.DKMS, g, fileutil.TempPrefix+"*"))
-	}
-	globs = append(globs, filepath.Join(a.layout.DKMS, "*/*/*/.tmp_*"), filepath.Join(a.layout.Source, fileutil.TempPrefix+"*"))
-	for _, man := range a.layout.Manifests() {
-		for _, f := range man.Files {
-			globs = append(globs, filepath.Join(filepath.Dir(f.Path), fileutil.TempPrefix+"*"))
-		}
-	}
-	for _, g := range globs {
-		matches, _ := filepath.Glob(g)
-		for _, m := range matches {
-			a.runner.RemoveAll(m)
-		}
 	}
 }
 

@@ -52,7 +52,7 @@ func (a *app) cmdRemove() error {
 	}
 	if !hasBuildDirs(a.layout.Version(m, v)) {
 		a.rep.say("Deleting module %s completely from the DKMS tree.", moduleVersion(m, v))
-		if err := a.removeTree(a.layout.Version(m, v)); err != nil {
+		if err := a.runner.RemoveTree(a.layout.Version(m, v)); err != nil {
 			return err
 		}
 	}
@@ -72,7 +72,7 @@ func (a *app) uninstallAndUnbuild(k, arch string) error {
 		a.rep.say("Module %s is not built for kernel %s (%s). Skipping...", moduleVersion(m, v), k, arch)
 		return nil
 	}
-	if err := a.removeTree(a.layout.Built(m, v, k, arch)); err != nil {
+	if err := a.runner.RemoveTree(a.layout.Built(m, v, k, arch)); err != nil {
 		return err
 	}
 	kdir := filepath.Dir(a.layout.Built(m, v, k, arch))
@@ -124,18 +124,6 @@ func (a *app) doUninstall(k, arch string) error {
 	}
 	a.dropOriginals(wasActive, m, k, arch)
 	return nil
-}
-
-// removeTree deletes a directory so that it vanishes in one step: it is
-// renamed to a hidden temporary name first, which status never shows and
-// the next run's recovery finishes deleting if this one is killed.
-func (a *app) removeTree(dir string) error {
-	tmp := filepath.Join(filepath.Dir(dir), fileutil.TempPrefix+"rm-"+filepath.Base(dir))
-	a.runner.RemoveAll(tmp)
-	if err := a.runner.Rename(dir, tmp); err != nil {
-		return err
-	}
-	return a.runner.RemoveAll(tmp)
 }
 
 // dropOriginals deletes what is left of the original-module archive once

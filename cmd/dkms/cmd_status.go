@@ -4,9 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/dkms-go/dkms/internal/fileutil"
 	"path/filepath"
 	"sync"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
 
 	"github.com/dkms-go/dkms/internal/tree"
 )

@@ -284,7 +284,7 @@ func (a *app) loadMadeTarball(staging, file string) error {
 	}
 	// The marker lets a rerun after a kill between the add and the last
 	// build finish the load instead of refusing an added module.
-	marker := a.loadMarker(m, v)
+	marker := a.layout.LoadMarker(m, v)
 	if err := a.runner.WriteFile(marker, nil, 0o644); err != nil {
 		return err
 	}
@@ -299,11 +299,6 @@ func (a *app) loadMadeTarball(staging, file string) error {
 		return err
 	}
 	return a.runner.Remove(marker)
-}
-
-// loadMarker is the file that marks an ldtarball of m/v in progress.
-func (a *app) loadMarker(m, v string) string {
-	return filepath.Join(a.layout.DKMS, ".ldtarball-pending-"+m+"-"+v)
 }
 
 // tarballConf reads the dkms.conf of dkms_source_tree, else of
@@ -328,7 +323,7 @@ func (a *app) tarballConf(staging, file string) (string, error) {
 		if err := checkNames(m, v); err != nil {
 			return "", err
 		}
-		if isFile(a.loadMarker(m, v)) {
+		if isFile(a.layout.LoadMarker(m, v)) {
 			a.o.force = true // finishing a load a killed run began
 		}
 		if a.layout.IsAdded(m, v) && !a.o.force {

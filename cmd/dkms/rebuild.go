@@ -1,10 +1,11 @@
 package main
 
 import (
-	"github.com/dkms-go/dkms/internal/fileutil"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/tree"
 
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/kernel"
@@ -14,9 +15,6 @@ import (
 // records, in DT/m/v/K/A/.dep_<dep>, the version of each BUILD_DEPENDS
 // module it was built against; after every successful install on K/A the
 // modules whose recorded versions are stale are rebuilt and reinstalled.
-
-// depFilePrefix names the record of one dependency's version.
-const depFilePrefix = ".dep_"
 
 // depRecords returns the .dep_<dep> files a successful build of cfg
 // leaves in DT/m/v/K/A: the highest version (sort -V) of each dependency
@@ -30,7 +28,7 @@ func (a *app) depRecords(cfg *conf.Config) map[string][]byte {
 	out := map[string][]byte{}
 	for _, dep := range cfg.BuildDepends {
 		if v := a.depVersion(dep); v != "" {
-			out[depFilePrefix+dep] = []byte(v + "\n")
+			out[tree.DepRecordName(dep)] = []byte(v + "\n")
 		}
 	}
 	return out
@@ -64,8 +62,7 @@ func (a *app) depsUpdated(cfg *conf.Config, m, v, k, arch string) bool {
 		if now == "" {
 			continue
 		}
-		rec, err := os.ReadFile(filepath.Join(a.layout.Built(m, v, k, arch), depFilePrefix+dep))
-		if err != nil || strings.TrimSuffix(string(rec), "\n") != now {
+		if rec, ok := a.layout.DepRecord(m, v, k, arch, dep); !ok || rec != now {
 			return true
 		}
 	}
@@ -135,7 +132,7 @@ func (a *app) rebuildOne(k, arch string) error {
 		return err
 	}
 	m, v := a.o.module, a.o.version
-	if err := a.removeTree(a.layout.Built(m, v, k, arch)); err != nil {
+	if err := a.runner.RemoveTree(a.layout.Built(m, v, k, arch)); err != nil {
 		return err
 	}
 	if kdir := filepath.Dir(a.layout.Built(m, v, k, arch)); len(fileutil.Subdirs(kdir)) == 0 {

@@ -2,10 +2,7 @@ package main
 
 import (
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
@@ -72,41 +69,20 @@ func manifestPath(files []tree.File, name string) string {
 	return ""
 }
 
-// failureFile records the last failed build or install of m/v on K/A, for
-// `status --json`; the reference keeps no such record.
-func (a *app) failureFile(m, v, k, arch string) string {
-	return filepath.Join(a.layout.Version(m, v), ".last-failure-"+k+"-"+arch)
-}
-
 func (a *app) recordFailure(m, v, k, arch string, code int) {
-	if m == "" || v == "" || !isDir(a.layout.Version(m, v)) {
-		return
-	}
-	msg := fmt.Sprintf("%s exit %d", time.Now().UTC().Format(time.RFC3339), code)
-	if log := filepath.Join(a.layout.BuildDir(m, v), "make.log"); isFile(log) {
-		msg += " log " + log
-	}
-	os.WriteFile(a.failureFile(m, v, k, arch), []byte(msg+"\n"), 0o644)
+	a.layout.RecordFailure(a.runner, m, v, k, arch, code, time.Now())
 }
 
 func (a *app) clearFailure(m, v, k, arch string) {
-	os.Remove(a.failureFile(m, v, k, arch))
+	a.layout.ClearFailure(a.runner, m, v, k, arch)
 }
 
 // failures lists the recorded failures of an entry's version.
 func (a *app) failures(e *statusEntry) []failure {
-	prefix := filepath.Join(a.layout.Version(e.Module, e.Version), ".last-failure-")
-	paths, _ := filepath.Glob(prefix + "*")
 	var out []failure
-	for _, p := range paths {
-		ka := strings.TrimPrefix(p, prefix)
-		k, arch := tree.SplitKernelArch(ka)
-		if e.Kernel != "" && (k != e.Kernel || arch != e.Arch) {
-			continue
-		}
-		b, err := os.ReadFile(p)
-		if err == nil {
-			out = append(out, failure{Kernel: k, Arch: arch, Last: strings.TrimSpace(string(b))})
+	for _, f := range a.layout.Failures(e.Module, e.Version) {
+		if e.Kernel == "" || (f.Kernel == e.Kernel && f.Arch == e.Arch) {
+			out = append(out, failure{Kernel: f.Kernel, Arch: f.Arch, Last: f.Text})
 		}
 	}
 	return out
