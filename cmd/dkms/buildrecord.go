@@ -1,10 +1,6 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"os"
-
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/tree"
@@ -12,18 +8,8 @@ import (
 
 // confHash hashes the names and contents of the conf files of a read.
 func (a *app) confHash(r confRequest) string {
-	_, files := a.confFiles(r)
-	h := sha256.New()
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return ""
-		}
-		h.Write([]byte(f + "\x00"))
-		h.Write(b)
-		h.Write([]byte{0})
-	}
-	return hex.EncodeToString(h.Sum(nil))
+	_, files := a.loader.Files(a.request(r))
+	return conf.HashFiles(files)
 }
 
 // newBuildRecord renders the record for a build of cfg.

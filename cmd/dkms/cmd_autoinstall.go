@@ -208,7 +208,7 @@ func (a *app) buildInBackground(e autoEntry, k, arch string, jobs int) *autoBuil
 	o.module, o.version = e.module, e.version
 	w.o = &o
 	w.jobs = jobs
-	w.env = append([]string(nil), a.env...)
+	w.scope = a.scope.Fork()
 	out, errw := b.tape.writers()
 	w.rep = reporter{out: out, err: errw}
 	if err := w.doBuild(k, arch); err != nil {

@@ -30,9 +30,10 @@ func (a *app) eachKernel(fn func(k, arch string) error) error {
 	for i, k := range a.o.kernels {
 		// The reference runs each kernel in a subshell: what a kernel's
 		// conf reads export and cache does not reach the next kernel.
-		env, cache := a.env, a.confCache
+		parent := a.scope
+		a.scope = parent.Fork()
 		err := fn(k, a.o.arches[i])
-		a.env, a.confCache = env, cache
+		a.scope = parent
 		if err != nil {
 			last = a.report(err)
 			a.recordFailure(a.o.module, a.o.version, k, a.o.arches[i], last)
@@ -87,7 +88,7 @@ func (a *app) doBuild(k, arch string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkExclusive(cfg, m, v, k, arch); err != nil {
+	if err := a.checkExclusive(cfg.Config, m, v, k, arch); err != nil {
 		return err
 	}
 	src := a.layout.SourceLink(m, v)
@@ -98,10 +99,10 @@ func (a *app) doBuild(k, arch string) error {
 	if err != nil {
 		return err
 	}
-	if err := a.checkBuildDepends(cfg, m, v, k, arch); err != nil {
+	if err := a.checkBuildDepends(cfg.Config, m, v, k, arch); err != nil {
 		return err
 	}
-	return a.builder(cfg, prep).Build(a.ctx, a.buildJob(cfg, prep, k, arch))
+	return a.builder(cfg.Config, prep).Build(a.ctx, a.buildJob(cfg.Config, prep, k, arch))
 }
 
 // ensureAdded runs the implicit add of build and install.

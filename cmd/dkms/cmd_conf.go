@@ -1,9 +1,5 @@
 package main
 
-import (
-	"github.com/dkms-go/dkms/internal/conf"
-)
-
 // cmdConf is our inspector: it evaluates a dkms.conf the way build would
 // (same shell variables, override files and two passes) and prints the
 // accepted variables, as NAME[i]="value" lines or, with --json, in the
@@ -17,12 +13,7 @@ func (a *app) cmdConf() error {
 		}
 		r.module, r.version = o.module, o.version
 	}
-	main, files := a.confFiles(r)
-	if !isFile(main) {
-		return errf(exitConfMissing, "Could not locate dkms.conf file.", "File: "+main+" does not exist.")
-	}
-	var report conf.Report
-	vals, err := conf.Eval(a.ctx, files, a.confContext(r, &report))
+	vals, report, _, err := a.loader.Evaluate(a.ctx, a.scope, a.request(r), a.rep.err)
 	if err != nil {
 		return err
 	}

@@ -62,7 +62,7 @@ func (a *app) installBuilt(k, arch string) error {
 	if err != nil {
 		return err
 	}
-	req := a.installRequest(cfg, k, arch)
+	req := a.installRequest(cfg.Config, k, arch)
 	if code := a.runScript("pre_install", cfg.PreInstall); code != 0 && !o.force {
 		return errf(exitPreInstall, "pre_install failed, aborting install.", "You may override by specifying --force.")
 	}
@@ -77,7 +77,7 @@ func (a *app) installBuilt(k, arch string) error {
 		a.runner.Remove(marker)
 		return err
 	}
-	if err := a.writeModulesConf(m); err != nil {
+	if err := a.writeModulesConf(m, cfg.Values); err != nil {
 		a.rep.warn(err.Error())
 	}
 	a.runScript("post_install", cfg.PostInstall)
@@ -191,8 +191,17 @@ func describeDomain(err error) (int, []string, bool, bool) {
 		sc      *kbuild.ScriptError
 		pe      *kbuild.PatchError
 		se      *kbuild.StageError
+		cm      *conf.MissingError
+		ci      *conf.InvalidError
+		ce      *conf.EvalError
 	)
 	switch {
+	case errors.As(err, &cm):
+		return exitConfMissing, []string{"Could not locate dkms.conf file.", "File: " + cm.File + " does not exist."}, false, true
+	case errors.As(err, &ci):
+		return exitBadConf, []string{"Bad conf file.", "File: " + ci.Shown + " does not represent a valid dkms.conf file."}, false, true
+	case errors.As(err, &ce):
+		return exitBadConf, []string{"Could not evaluate " + ce.Error() + "."}, false, true
 	case errors.As(err, &missing):
 		return exitInstall, []string{"Missing module " + missing.Name + " in " + missing.Dir + "/module"}, false, true
 	case errors.Is(err, install.ErrAborted):

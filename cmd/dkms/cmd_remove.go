@@ -106,7 +106,7 @@ func (a *app) doUninstall(k, arch string) error {
 	req := install.Request{Module: m, Version: v, Kernel: k, Arch: arch}
 	postRemove := ""
 	if cfg != nil {
-		req = a.installRequest(cfg, k, arch)
+		req = a.installRequest(cfg.Config, k, arch)
 		postRemove = cfg.PostRemove
 	}
 	wasActive, err := a.installer().Uninstall(req)
@@ -186,6 +186,6 @@ func (a *app) postTransaction() {
 	}
 	log := filepath.Join(a.layout.DKMS, "post_transaction.log")
 	os.WriteFile(log, nil, 0o644)
-	inv := &kbuild.Invoker{Runner: a.runner, Out: a.rep.out, Env: a.env, Verbose: a.o.verbose}
+	inv := &kbuild.Invoker{Runner: a.runner, Out: a.rep.out, Env: a.loader.Environ(a.scope), Verbose: a.o.verbose}
 	inv.Invoke(a.ctx, "Executing post-transaction command", cmd, "", log, false)
 }

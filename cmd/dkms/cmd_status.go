@@ -112,7 +112,7 @@ func (a *app) allStatusFlags(entries []statusEntry) {
 			defer wg.Done()
 			for i := range work {
 				b := *a
-				b.env = append([]string(nil), a.env...)
+				b.scope = a.scope.Fork()
 				b.rep.err = &errs[i]
 				b.statusFlags(&entries[i])
 			}

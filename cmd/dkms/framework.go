@@ -40,12 +40,12 @@ func envFramework(env []string) map[string]string {
 // runs, so that $kernelver in them is the kernel being processed.
 func (a *app) frameworkFor(k, arch string) map[string]string {
 	c := conf.Context{Kernel: k, Arch: arch, DkmsTree: a.layout.DKMS, SourceTree: a.layout.Source,
-		InstallTree: a.layout.Install, Environ: a.env, Stderr: a.rep.err}
+		InstallTree: a.layout.Install, Environ: a.loader.Environ(a.scope), Stderr: a.rep.err}
 	fw, err := conf.ReadFramework(a.ctx, a.confDir, c)
 	if err != nil {
 		return a.fw
 	}
-	for k, v := range envFramework(a.env) {
+	for k, v := range envFramework(c.Environ) {
 		if fw[k] == "" {
 			fw[k] = v
 		}

@@ -27,12 +27,10 @@ func (a *app) modulesConfPath(m string) string {
 	return filepath.Join(dir, "dkms-"+m+".conf")
 }
 
-// writeModulesConf writes the MODULES_CONF lines of the conf read last
-// (the one install just read) for module m; with no lines it writes
-// nothing.
-func (a *app) writeModulesConf(m string) error {
+// writeModulesConf writes the MODULES_CONF lines of vals, the conf
+// install just read, for module m; with no lines it writes nothing.
+func (a *app) writeModulesConf(m string, vals conf.Values) error {
 	path := a.modulesConfPath(m)
-	vals := a.confCache.vals
 	if path == "" || vals == nil || vals.Count(conf.ModulesConf) == 0 {
 		return nil
 	}

@@ -83,7 +83,7 @@ func (a *app) staleDependents(k, arch string) []moduleRef {
 			if err != nil || len(cfg.BuildDepends) == 0 || !cfg.BuildDependsRebuild {
 				continue
 			}
-			if a.depsUpdated(cfg, m, v, k, arch) {
+			if a.depsUpdated(cfg.Config, m, v, k, arch) {
 				out = append(out, moduleRef{m, v})
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
@@ -45,7 +46,8 @@ type app struct {
 	tmp           string
 	lockTimeout   time.Duration
 	prepared      map[string]*kernelPrep // kernel/arch prepared for building in this run
-	confCache     confCache              // the reference's last read of a dkms.conf (confload.go)
+	loader        *conf.Loader           // reads dkms.conf files
+	scope         *conf.Scope            // the reference's shell state between conf reads
 	hinted        bool                   // the Secure Boot hint was shown
 	deferDepmod   bool                   // kernel_preinst/prerm: depmod once at the end
 	pendingDepmod map[string]bool        // kernels whose depmod was deferred
@@ -148,6 +150,7 @@ func (a *app) setup() error {
 	}
 	a.runner = run.New(echo, a.env)
 	a.jobs = a.parallelJobs(pick(a.o.jobs, "parallel_jobs", ""))
+	a.loader, a.scope = a.newLoader(), &conf.Scope{}
 	a.lockTimeout = 10 * time.Minute
 	if s := fw["lock_timeout"]; s != "" {
 		if n, err := strconv.Atoi(s); err == nil {

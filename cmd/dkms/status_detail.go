@@ -24,13 +24,13 @@ func (a *app) statusModules(e *statusEntry) ([]statusModule, error) {
 	r := confRequest{module: e.Module, version: e.Version, kernel: e.Kernel, arch: e.Arch}
 	mods, ok := a.recordedModules(r)
 	if !ok {
-		_, files := a.confFiles(r)
+		_, files := a.loader.Files(a.request(r))
 		mods, ok = a.statusCache.cachedModules(files, func() ([]install.Module, bool) {
 			cfg, err := a.readConf(r)
 			if err != nil {
 				return nil, false
 			}
-			return a.installRequest(cfg, e.Kernel, e.Arch).Modules, true
+			return a.installRequest(cfg.Config, e.Kernel, e.Arch).Modules, true
 		})
 		if !ok {
 			return nil, errBadConf
