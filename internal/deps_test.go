@@ -27,11 +27,14 @@ var allowed = map[string][]string{
 	"run":                 {"fileutil"},
 	"conf":                {"run"},
 	"tree":                {"fileutil", "run"},
-	"archive":             {"compress"},
+	"archive":             {"compress", "fileutil"},
 	"archive/archivetest": {"compress"},
 	"kbuild":              {"compress", "fileutil", "run", "tree"},
 	"install":             {"compress", "conf", "fileutil", "modinfo", "run", "tree"},
 	"doctor":              {"fileutil", "install", "run", "tree"},
+	"status":              {"conf", "fileutil", "install", "tree"},
+	"lifecycle": {"archive", "compress", "conf", "doctor", "fileutil", "install", "kbuild", "kernel",
+		"modinfo", "run", "sign", "status", "tree"},
 }
 
 // TestDependencyGraph parses the non-test files of every internal package

@@ -1,19 +1,31 @@
 package main
 
+import (
+	"github.com/dkms-go/dkms/internal/conf"
+)
+
 // cmdConf is our inspector: it evaluates a dkms.conf the way build would
 // (same shell variables, override files and two passes) and prints the
 // accepted variables, as NAME[i]="value" lines or, with --json, in the
 // format of the reference evaluator (shared/tools/README.md).
 func (a *app) cmdConf() error {
 	o := a.o
-	r := confRequest{kernel: a.firstKernel(), arch: a.firstArch(), path: o.confFile}
-	if r.path == "" {
+	k, arch := a.host.Release, a.host.Machine
+	if len(o.kernels) > 0 {
+		k = o.kernels[0]
+	}
+	if len(o.arches) > 0 {
+		arch = o.arches[0]
+	}
+	r := a.s.ConfRequest(k, arch)
+	r.Path = o.confFile
+	if r.Path == "" {
 		if o.module == "" || o.version == "" {
 			return missingModuleVersion("conf")
 		}
-		r.module, r.version = o.module, o.version
+		r.Module, r.Version = o.module, o.version
 	}
-	vals, report, _, err := a.loader.Evaluate(a.ctx, a.scope, a.request(r), a.rep.err)
+	vals, report, _, err := a.s.Loader.Evaluate(a.ctx, &conf.Scope{}, r, a.rep.err)
 	if err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package main
+package status
 
 import (
 	"os"
@@ -9,30 +9,34 @@ import (
 	"github.com/dkms-go/dkms/internal/install"
 )
 
-// statusCache shares one evaluation of a module version's dkms.conf among
-// the kernels status lists it for, when the conf cannot depend on the
+// Cache shares one evaluation of a module version's dkms.conf among the
+// kernels status lists it for, when the conf cannot depend on the
 // kernel. Trees made by the reference have no build records, so without
-// it status would evaluate every dkms.conf once per kernel.
-type statusCache struct {
+// it status would evaluate every dkms.conf once per kernel. It is safe
+// for concurrent use.
+type Cache struct {
 	mu      sync.Mutex
-	entries map[string]*cacheEntry
+	entries map[string]*cached
 }
 
-type cacheEntry struct {
+type cached struct {
 	once sync.Once
 	mods []install.Module
 	ok   bool
 }
+
+// NewCache returns an empty Cache.
+func NewCache() *Cache { return &Cache{entries: map[string]*cached{}} }
 
 // kernelDependent matches what could make a conf's result differ between
 // kernels: the kernel variables, commands (substitutions, eval, sourcing
 // another file). Conservative: any mention counts.
 var kernelDependent = regexp.MustCompile("kernel|arch|\\$\\(|`|\\beval\\b|\\bsource\\b|(^|[;&|\\s])\\.\\s")
 
-// cachedModules returns the dest modules of r's conf from the cache, or
-// evaluates it with eval and caches the result when the conf files are
-// kernel-independent.
-func (c *statusCache) cachedModules(files []string, eval func() ([]install.Module, bool)) ([]install.Module, bool) {
+// modules returns the dest modules of the conf made of files from the
+// cache, or evaluates it with eval and caches the result when the files
+// are kernel-independent.
+func (c *Cache) modules(files []string, eval func() ([]install.Module, bool)) ([]install.Module, bool) {
 	if c == nil || !kernelIndependent(files) {
 		return eval()
 	}
@@ -40,7 +44,7 @@ func (c *statusCache) cachedModules(files []string, eval func() ([]install.Modul
 	c.mu.Lock()
 	e := c.entries[key]
 	if e == nil {
-		e = &cacheEntry{}
+		e = &cached{}
 		c.entries[key] = e
 	}
 	c.mu.Unlock()

@@ -1,4 +1,4 @@
-package main
+package lifecycle
 
 import (
 	"fmt"
@@ -14,13 +14,12 @@ import (
 // /etc/modprobe.d), install writes the MODULES_CONF[i] lines, in index
 // order, to <dir>/dkms-<module>.conf (atomically, through the runner), and
 // the uninstall that takes the module off its last kernel deletes that
-// file.
-// The deprecation line is printed either way.
+// file. The deprecation line is printed either way.
 
 // modulesConfPath is <modules_conf_dir>/dkms-<m>.conf, or "" when the
 // feature is off.
-func (a *app) modulesConfPath(m string) string {
-	dir := a.fw["modules_conf_dir"]
+func (s *Session) modulesConfPath(m string) string {
+	dir := s.Framework["modules_conf_dir"]
 	if dir == "" {
 		return ""
 	}
@@ -29,8 +28,8 @@ func (a *app) modulesConfPath(m string) string {
 
 // writeModulesConf writes the MODULES_CONF lines of vals, the conf
 // install just read, for module m; with no lines it writes nothing.
-func (a *app) writeModulesConf(m string, vals conf.Values) error {
-	path := a.modulesConfPath(m)
+func (s *Session) writeModulesConf(m string, vals conf.Values) error {
+	path := s.modulesConfPath(m)
 	if path == "" || vals == nil || vals.Count(conf.ModulesConf) == 0 {
 		return nil
 	}
@@ -38,10 +37,10 @@ func (a *app) writeModulesConf(m string, vals conf.Values) error {
 	for _, i := range vals.Indices(conf.ModulesConf) {
 		fmt.Fprintln(&b, vals[conf.ModulesConf][i])
 	}
-	if err := a.runner.MkdirAll(filepath.Dir(path)); err != nil {
+	if err := s.Runner.MkdirAll(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	if err := a.runner.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+	if err := s.Runner.WriteFile(path, []byte(b.String()), 0o644); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
@@ -49,13 +48,13 @@ func (a *app) writeModulesConf(m string, vals conf.Values) error {
 
 // removeModulesConf deletes the file writeModulesConf wrote for m once
 // m is installed on no kernel any more.
-func (a *app) removeModulesConf(m string) {
-	path := a.modulesConfPath(m)
+func (s *Session) removeModulesConf(m string) {
+	path := s.modulesConfPath(m)
 	if path == "" || !isFile(path) {
 		return
 	}
-	if links, _ := filepath.Glob(filepath.Join(a.layout.Module(m), "kernel-*")); len(links) > 0 {
+	if links, _ := filepath.Glob(filepath.Join(s.Layout.Module(m), "kernel-*")); len(links) > 0 {
 		return
 	}
-	a.runner.Remove(path)
+	s.Runner.Remove(path)
 }
