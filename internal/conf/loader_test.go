@@ -142,7 +142,10 @@ func TestLoaderErrors(t *testing.T) {
 		wantErr    string // in what the read printed
 	}{
 		{name: "missing", path: "/nonexistent/dkms.conf",
-			check: func(err error) bool { var e *MissingError; return errors.As(err, &e) && e.File == "/nonexistent/dkms.conf" }},
+			check: func(err error) bool {
+				var e *MissingError
+				return errors.As(err, &e) && e.File == "/nonexistent/dkms.conf"
+			}},
 		{name: "invalid", conf: "PACKAGE_NAME=foo\n",
 			check:   func(err error) bool { var e *InvalidError; return errors.As(err, &e) && errors.Is(err, ErrInvalid) },
 			wantErr: "PACKAGE_VERSION"},
