@@ -94,3 +94,40 @@ func FindConf(dir string) string {
 	})
 	return best
 }
+
+// Skip says why ldtarball does not load a build.
+type Skip int
+
+// The reasons; Load means the build is loaded.
+const (
+	Load       Skip = iota
+	NotRelease      // the directory is named like no kernel release
+	Exists          // the build is there already and --force is not given
+)
+
+// Planned is one build of a tarball, where it goes, and whether it is
+// loaded.
+type Planned struct {
+	Build
+	To   string
+	Skip Skip
+}
+
+// Plan is ldtarball's load plan for the extracted tarball at dir: each
+// build it carries (Builds), where it goes (dest(kernel, arch)), and
+// whether it is loaded: never a directory named like no kernel release,
+// a build that is there already only with force.
+func Plan(dir string, dest func(k, a string) string, force bool) []Planned {
+	var out []Planned
+	for _, b := range Builds(dir) {
+		p := Planned{Build: b, To: dest(b.Kernel, b.Arch)}
+		switch {
+		case !b.Release:
+			p.Skip = NotRelease
+		case fileutil.IsDir(p.To) && !force:
+			p.Skip = Exists
+		}
+		out = append(out, p)
+	}
+	return out
+}

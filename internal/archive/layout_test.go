@@ -71,3 +71,29 @@ func TestBuildsAndFindConf(t *testing.T) {
 		t.Errorf("FindConf without a dkms.conf = %q", got)
 	}
 }
+
+func TestPlan(t *testing.T) {
+	dir, dt := t.TempDir(), t.TempDir()
+	for _, p := range []string{MainTree + "/6.1/x86_64/m", MainTree + "/6.2/x86_64/m", MainTree + "/build/x86_64/m"} {
+		os.MkdirAll(filepath.Join(dir, p), 0o755)
+	}
+	os.MkdirAll(filepath.Join(dt, "6.2", "x86_64"), 0o755)
+	dest := func(k, a string) string { return filepath.Join(dt, k, a) }
+	skips := func(force bool) []Skip {
+		var out []Skip
+		for _, p := range Plan(dir, dest, force) {
+			out = append(out, p.Skip)
+		}
+		return out
+	}
+	// Builds come in name order: 6.1, 6.2, build.
+	if got, want := skips(false), []Skip{Load, Exists, NotRelease}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Plan without force: %v, want %v", got, want)
+	}
+	if got, want := skips(true), []Skip{Load, Load, NotRelease}; !reflect.DeepEqual(got, want) {
+		t.Errorf("Plan with force: %v, want %v", got, want)
+	}
+	if p := Plan(dir, dest, false)[0]; p.To != filepath.Join(dt, "6.1", "x86_64") || p.From != filepath.Join(dir, MainTree, "6.1", "x86_64") {
+		t.Errorf("Plan[0] = %+v", p)
+	}
+}

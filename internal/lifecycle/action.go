@@ -23,11 +23,12 @@ func (s *Session) newAction() *action {
 	return &action{Session: s, kernels: map[string]*resolved{}}
 }
 
-// resolved is a kernel prepared for building: its facts and how modules
-// are signed for it (nil: not signed).
+// resolved is a kernel prepared for building: its facts (kernel.Target)
+// and how modules are signed for it.
 type resolved struct {
 	*kernel.Target
-	sign func(ctx context.Context, path string) error
+	// signing holds the signing facts; nil when modules are not signed.
+	signing *signPlan
 }
 
 // prepare resolves k/arch for building, once per action: it checks the
@@ -49,11 +50,13 @@ func (a *action) prepare(ctx context.Context, sc *conf.Scope, k, arch string) (*
 	return r, nil
 }
 
-// background returns the action a background build of k/arch runs in:
-// reporting to rep, with the kernel already resolved and nothing else
-// shared with a.
-func (a *action) background(rep Reporter, r *resolved) *action {
-	b := &action{Session: a.with(rep), kernels: map[string]*resolved{}, hinted: true}
+// background returns the action a background build on r's kernel runs
+// in: reporting to rep, giving make -j<jobs>, with the kernel already
+// resolved and nothing else shared with a.
+func (a *action) background(rep Reporter, r *resolved, jobs int) *action {
+	s := *a.Session
+	s.Rep, s.Jobs = rep, jobs
+	b := &action{Session: &s, kernels: map[string]*resolved{}, hinted: true}
 	b.kernels[r.Release+"/"+r.Arch] = r
 	return b
 }

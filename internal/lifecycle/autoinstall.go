@@ -196,8 +196,7 @@ func (a *action) parallelBuilds(ctx context.Context, sc *conf.Scope, req Request
 func (a *action) buildInBackground(ctx context.Context, sc *conf.Scope, req Request, kt *resolved, t Target, jobs int) *autoBuild {
 	b := &autoBuild{}
 	out, errw := b.tape.writers()
-	bg := a.background(a.Rep.To(out, errw), kt)
-	bg.Jobs = jobs
+	bg := a.background(a.Rep.To(out, errw), kt, jobs)
 	req.Module, req.Version = t.Module, t.Version
 	if _, err := bg.doBuild(ctx, sc, req, t); err != nil {
 		b.code = bg.Rep.Fail(err)

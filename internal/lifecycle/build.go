@@ -175,7 +175,7 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target) kbuild.Job {
 		PreBuild:    cfg.PreBuild,
 		PostBuild:   cfg.PostBuild,
 		StripTool:   kt.StripTool,
-		Sign:        kt.sign,
+		Sign:        kt.signing.signer(a.Runner),
 		CompressExt: kt.CompressExt,
 		Extra:       a.depRecords(cfg.Config),
 	}

@@ -111,18 +111,6 @@ type Target struct {
 // mv renders the target's module/version.
 func (t Target) mv() string { return t.Module + "/" + t.Version }
 
-// on returns the target for module version m/v on t's kernel.
-func (t Target) on(m, v string) Target {
-	return Target{Module: m, Version: v, Kernel: t.Kernel, Arch: t.Arch}
-}
-
-// with returns s reporting to rep.
-func (s *Session) with(rep Reporter) *Session {
-	c := *s
-	c.Rep = rep
-	return &c
-}
-
 func (s *Session) has(cmd string) bool {
 	if s.LookPath != nil {
 		return s.LookPath(cmd)

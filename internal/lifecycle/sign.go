@@ -35,14 +35,40 @@ func (a *action) prepareSigning(ctx context.Context, sc *conf.Scope, r *resolved
 			return
 		}
 	}
-	if p.tool != "" {
-		r.sign = func(ctx context.Context, path string) error {
-			return a.Runner.Run(ctx, run.Cmd{Path: p.tool, Args: []string{p.hash, p.key, p.cert, path}})
-		}
-		return
+	r.signing = &p
+	if p.tool == "" {
+		a.secureBootHint(p.cert)
 	}
-	r.sign = nativeSigner(a.Runner, p.hash, p.key, p.cert)
-	a.secureBootHint(p.cert)
+}
+
+// signer returns the function that signs one built module in place: the
+// external tool, or natively with the sign package (keys loaded on first
+// use). Nil signs nothing.
+func (p *signPlan) signer(r *run.Runner) func(context.Context, string) error {
+	if p == nil {
+		return nil
+	}
+	if p.tool != "" {
+		return func(ctx context.Context, path string) error {
+			return r.Run(ctx, run.Cmd{Path: p.tool, Args: []string{p.hash, p.key, p.cert, path}})
+		}
+	}
+	return func(_ context.Context, path string) error {
+		key, cert, err := sign.LoadKeyPair(p.key, p.cert)
+		if err != nil {
+			return err
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		r.Step("sign " + path)
+		out, err := sign.Sign(b, key, cert, p.hash)
+		if err != nil {
+			return err
+		}
+		return r.WriteFile(path, out, 0o644)
+	}
 }
 
 // planSigning works out the signing facts of r and prints the prologue;
@@ -77,26 +103,6 @@ func (a *action) planSigning(ctx context.Context, sc *conf.Scope, r *resolved) (
 	a.Rep.Say("Signing key: %s", p.key)
 	a.Rep.Say("Public certificate (MOK): %s", p.cert)
 	return p, true
-}
-
-// nativeSigner signs with the sign package; keys are loaded on first use.
-func nativeSigner(r *run.Runner, hash, keyPath, certPath string) func(context.Context, string) error {
-	return func(_ context.Context, path string) error {
-		key, cert, err := sign.LoadKeyPair(keyPath, certPath)
-		if err != nil {
-			return err
-		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		r.Step("sign " + path)
-		out, err := sign.Sign(b, key, cert, hash)
-		if err != nil {
-			return err
-		}
-		return r.WriteFile(path, out, 0o644)
-	}
 }
 
 // referenceSignFile is the sign-file the reference would use for k; we

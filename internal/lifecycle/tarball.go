@@ -354,22 +354,20 @@ func (a *action) dropSourceStub(m, v string) error {
 // place DT/m/v/K/A.
 type load struct{ from, to string }
 
-// planLoads lists the tarball's builds to load (archive.Builds) and
-// prints, for each, that it is loaded or, when it already exists and
-// --force is not given, skipped. Names that are no kernel release are
-// not loaded.
+// planLoads prints, for each build of the tarball (archive.Plan), that
+// it is loaded or why it is skipped, and returns the ones to load.
 func (a *action) planLoads(staging string, t Target) []load {
+	dest := func(k, arch string) string { return a.Layout.Built(t.Module, t.Version, k, arch) }
 	var out []load
-	for _, b := range archive.Builds(staging) {
-		to := a.Layout.Built(t.Module, t.Version, b.Kernel, b.Arch)
-		switch {
-		case !b.Release:
-			a.Rep.Warn(filepath.Join(archive.MainTree, b.Kernel, b.Arch) + " is not a kernel release. Skipping...")
-		case fileutil.IsDir(to) && !a.Flags.Force:
-			a.Rep.Warn(to + " already exists. Skipping...")
+	for _, p := range archive.Plan(staging, dest, a.Flags.Force) {
+		switch p.Skip {
+		case archive.NotRelease:
+			a.Rep.Warn(filepath.Join(archive.MainTree, p.Kernel, p.Arch) + " is not a kernel release. Skipping...")
+		case archive.Exists:
+			a.Rep.Warn(p.To + " already exists. Skipping...")
 		default:
-			a.Rep.Say("Loading %s...", to)
-			out = append(out, load{b.From, to})
+			a.Rep.Say("Loading %s...", p.To)
+			out = append(out, load{p.From, p.To})
 		}
 	}
 	return out
