@@ -48,11 +48,12 @@ func (c *Cache) modules(files []string, eval func() ([]install.Module, bool)) ([
 		c.entries[key] = e
 	}
 	c.mu.Unlock()
-	e.once.Do(func() { e.mods, e.ok = eval() })
-	if !e.ok {
+	ran := false
+	e.once.Do(func() { ran = true; e.mods, e.ok = eval() })
+	if !e.ok && !ran {
 		return eval() // a failing conf prints its errors for every entry, as the reference
 	}
-	return e.mods, true
+	return e.mods, e.ok
 }
 
 func kernelIndependent(files []string) bool {
