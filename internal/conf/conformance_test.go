@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/kernel"
 )
 
 // candidateEnv makes the test binary act as a conf-conformance candidate.
@@ -126,12 +128,7 @@ func machineContext() Context {
 	c := Context{CurrentOS: str(u.Sysname), CurrentKernel: str(u.Release), Arch: str(u.Machine)}
 	c.Kernel = c.CurrentKernel
 	c.ParallelJobs = strconv.Itoa(runtime.NumCPU())
-	for _, f := range []string{"/etc/os-release", "/usr/lib/os-release"} {
-		if b, err := os.ReadFile(f); err == nil {
-			c.RunningDistribution = Distribution(context.Background(), string(b))
-			break
-		}
-	}
+	c.RunningDistribution, _ = kernel.Distro("/")
 	return c
 }
 

@@ -70,7 +70,7 @@ func TestResolve(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if tg.Config.SigHash() != "sha512" || tg.CompressExt != ".xz" || tg.StripTool != "strip" ||
+	if h, _ := tg.Config.SigHash(); h != "sha512" || tg.CompressExt != ".xz" || tg.StripTool != "strip" ||
 		tg.ConfigPath != filepath.Join(root, rel, "build", ".config") {
 		t.Errorf("Resolve = %+v, config %v", tg, tg.Config)
 	}

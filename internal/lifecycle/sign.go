@@ -78,7 +78,7 @@ func (a *action) planSigning(ctx context.Context, sc *conf.Scope, r *resolved) (
 		a.Rep.Say("Kernel config %s not found, modules won't be signed", r.ConfigPath)
 		return signPlan{}, false
 	}
-	hash, ok := r.Config.Value("CONFIG_MODULE_SIG_HASH")
+	hash, ok := r.Config.SigHash()
 	if !ok {
 		a.Rep.Say("The kernel is built without module signing facility, modules won't be signed")
 		return signPlan{}, false
