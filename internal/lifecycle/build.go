@@ -58,7 +58,7 @@ func (a *action) buildOne(ctx context.Context, sc *conf.Scope, req Request, t Ta
 		if err := a.Runner.RemoveAll(built); err != nil {
 			return err
 		}
-		os.Remove(filepath.Dir(built))
+		a.Runner.Remove(filepath.Dir(built)) // the kernel directory, when that was its last arch
 	}
 	_, err := a.doBuild(ctx, sc, req, t)
 	return err

@@ -144,15 +144,16 @@ func TestFlags(t *testing.T) {
 	f.file(filepath.Join(f.l.Originals("bb", "6.2", "x86_64"), "bb.ko"), "orig")
 	f.built("bb", "1", "6.3", "x86_64", "built")
 	tests := []struct {
-		name string
-		mods []string
-		want string
+		name  string
+		mods  []string
+		want  string
+		reads int // entries that show what evaluating their conf printed
 	}{
-		{name: "differs, same with original, built", mods: []string{"bb"},
+		{name: "differs, same with original, built", mods: []string{"bb"}, reads: 1,
 			want: "bb/1,6.1,x86_64:installed+D bb/1,6.2,x86_64:installed+O bb/1,6.3,x86_64:built"},
-		{name: "a module not built", mods: []string{"bb", "zz"},
+		{name: "a module not built", mods: []string{"bb", "zz"}, reads: 1,
 			want: "bb/1,6.1,x86_64:installed+D bb/1,6.2,x86_64:installed+O+M bb/1,6.3,x86_64:built+M"},
-		{name: "unreadable conf: no module flags", mods: nil,
+		{name: "unreadable conf: no module flags", mods: nil, reads: 3,
 			want: "bb/1,6.1,x86_64:installed bb/1,6.2,x86_64:installed+O bb/1,6.3,x86_64:built"},
 	}
 	for _, tt := range tests {
@@ -163,8 +164,16 @@ func TestFlags(t *testing.T) {
 			if got := line(entries); got != tt.want {
 				t.Errorf("flags =\n%s\nwant\n%s", got, tt.want)
 			}
-			if string(entries[0].Stderr) != "read 6.1\n" {
-				t.Errorf("the first entry's stderr = %q", entries[0].Stderr)
+			reads := 0
+			for _, e := range entries {
+				if got := string(e.Stderr); got == "read "+e.Kernel+"\n" {
+					reads++
+				} else if got != "" {
+					t.Errorf("%s's stderr = %q", e.Kernel, got)
+				}
+			}
+			if reads != tt.reads {
+				t.Errorf("%d entries show their conf's output, want %d", reads, tt.reads)
 			}
 		})
 	}
