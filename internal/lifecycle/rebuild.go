@@ -2,7 +2,6 @@ package lifecycle
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/conf"
@@ -122,12 +121,8 @@ func (a *action) rebuildOne(ctx context.Context, sc *conf.Scope, req Request, t 
 	if err := a.doUninstall(ctx, sc, t); err != nil {
 		return err
 	}
-	built := a.Layout.Built(t.Module, t.Version, t.Kernel, t.Arch)
-	if err := a.Runner.RemoveTree(built); err != nil {
+	if err := a.unbuild(t); err != nil {
 		return err
-	}
-	if kdir := filepath.Dir(built); len(fileutil.Subdirs(kdir)) == 0 {
-		a.Runner.RemoveAll(kdir)
 	}
 	req.Module, req.Version = t.Module, t.Version
 	if _, err := a.doBuild(ctx, sc, req, t); err != nil {

@@ -74,6 +74,12 @@ func (a *action) uninstallAndUnbuild(ctx context.Context, sc *conf.Scope, t Targ
 		a.Rep.Say("Module %s is not built for kernel %s (%s). Skipping...", t.mv(), t.Kernel, t.Arch)
 		return nil
 	}
+	return a.unbuild(t)
+}
+
+// unbuild deletes the build of t, and its kernel directory when no other
+// arch is built there.
+func (a *action) unbuild(t Target) error {
 	built := a.Layout.Built(t.Module, t.Version, t.Kernel, t.Arch)
 	if err := a.Runner.RemoveTree(built); err != nil {
 		return err
