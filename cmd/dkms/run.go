@@ -135,14 +135,24 @@ func (a *app) setup(distro string) error {
 	}
 	o.verbose = o.verbose || fw["verbose"] != ""
 	o.symlinkModules = o.symlinkModules || fw["symlink_modules"] != ""
+	tmp := pick("", "tmp_location", getenvDefault("TMPDIR", "/tmp"))
+	a.s = a.session(layout, fw, distro, tmp, parallelJobs(pick(o.jobs, "parallel_jobs", "")))
+	a.lockTimeout = 10 * time.Minute
+	if n, err := strconv.Atoi(fw["lock_timeout"]); err == nil {
+		a.lockTimeout = time.Duration(n) * time.Second
+	}
+	return nil
+}
+
+// session builds the session every action runs in.
+func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp string, jobs int) *lifecycle.Session {
+	o := a.o
 	var echo io.Writer
 	if o.verbose {
 		echo = a.rep.out
 	}
 	runner := run.New(echo, a.env)
-	jobs := parallelJobs(pick(o.jobs, "parallel_jobs", ""))
-	tmp := pick("", "tmp_location", getenvDefault("TMPDIR", "/tmp"))
-	a.s = &lifecycle.Session{
+	return &lifecycle.Session{
 		Layout: layout, Runner: runner, Rep: a.rep,
 		Loader:    a.loader(layout, runner, tmp, jobs, distro),
 		Framework: fw, ConfDir: a.confDir, SysRoot: a.sysRoot, Tmp: tmp, Jobs: jobs,
@@ -151,11 +161,6 @@ func (a *app) setup(distro string) error {
 		Flags: lifecycle.Flags{Force: o.force, ForceVersion: o.forceVersion, Verbose: o.verbose, Symlink: o.symlinkModules,
 			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly},
 	}
-	a.lockTimeout = 10 * time.Minute
-	if n, err := strconv.Atoi(fw["lock_timeout"]); err == nil {
-		a.lockTimeout = time.Duration(n) * time.Second
-	}
-	return nil
 }
 
 // loader is the dkms.conf loader of the session: the context every read

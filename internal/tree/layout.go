@@ -13,7 +13,8 @@
 // (DT/m/v/.last-failure-K-A), the ldtarball marker
 // (DT/.ldtarball-pending-m-v) and the temporary names of fileutil.TempPrefix,
 // which Temporaries finds for recovery and doctor. Every record is written
-// through the run.Runner.
+// through the run.Runner; the build and .dep_ records are staged with the
+// build and committed by the same rename.
 package tree
 
 import (
