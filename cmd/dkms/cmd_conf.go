@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+
 	"github.com/dkms-go/dkms/internal/conf"
 )
 
@@ -33,7 +35,7 @@ func (a *app) cmdConf() error {
 		a.rep.say("# evaluated by %s %s", report.Engine, report.Reason)
 	}
 	for _, d := range report.Deprecated {
-		a.rep.deprecated(d.String())
+		fmt.Fprintln(a.rep.err, d) // the text has its "Deprecated feature: "
 	}
 	if o.json {
 		a.rep.out.Write(vals.JSON())

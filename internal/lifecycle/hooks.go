@@ -48,6 +48,8 @@ func (s *Session) KernelRemove(ctx context.Context, req Request, preinst bool) e
 	if pending {
 		if err := a.runDepmod(ctx, k); err != nil {
 			a.Rep.Fail(err)
+		} else {
+			a.Runner.Remove(a.Layout.DepmodMarker(k, arch))
 		}
 	}
 	if len(failed) > 0 {

@@ -1,12 +1,14 @@
 package lifecycle
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/status"
 )
 
@@ -259,5 +261,38 @@ func TestMatchConditions(t *testing.T) {
 		if got := kind(f.s.Match(t.Context(), tc.req)); got != tc.want {
 			t.Errorf("Match(%+v): kind %d, want %d", tc.req, got, tc.want)
 		}
+	}
+}
+
+// TestUninstallDepmodMarker checks that an uninstall whose depmod fails
+// leaves the depmod marker for the next run's recovery, and that one
+// whose depmod runs leaves none.
+func TestUninstallDepmodMarker(t *testing.T) {
+	f := newFixture(t)
+	f.fakeKernel(t, testK)
+	f.module(t, "foo", "")
+	ctx, req, l := t.Context(), f.req("foo", testK), f.s.Layout
+	must(t, f.s.Install(ctx, req))
+	bin := filepath.Join(f.root, "bin")
+	f.write(t, "bin/depmod", "#!/bin/sh\nexit 1\n")
+	must(t, os.Chmod(filepath.Join(bin, "depmod"), 0o755))
+	f.write(t, "modules/"+testK+"/modules.dep", "")
+	failing := *f.s
+	failing.Flags.NoDepmod = false
+	t.Setenv("PATH", bin+":"+os.Getenv("PATH")) // exec looks commands up in the process's PATH
+	if err := failing.Uninstall(ctx, req); !errors.Is(err, install.ErrDepmod) {
+		t.Fatalf("Uninstall with a failing depmod: %v", err)
+	}
+	if !isFile(l.DepmodMarker(testK, testArch)) {
+		t.Error("a failed depmod left no marker")
+	}
+	f.s.Recover(ctx) // NoDepmod: the pending depmod counts as done
+	if isFile(l.DepmodMarker(testK, testArch)) {
+		t.Error("recovery left the marker")
+	}
+	must(t, f.s.Install(ctx, req))
+	must(t, f.s.Uninstall(ctx, req))
+	if isFile(l.DepmodMarker(testK, testArch)) {
+		t.Error("an uninstall whose depmod ran left its marker")
 	}
 }

@@ -116,8 +116,17 @@ func (a *action) doUninstall(ctx context.Context, sc *conf.Scope, t Target) erro
 		req = a.installRequest(cfg.Config, t)
 		postRemove = cfg.PostRemove
 	}
+	// As for install, the marker makes the next run's recovery run depmod
+	// if this one is killed before its depmod, so modules.dep never keeps
+	// naming a module file that is gone. In a batch it stays until the
+	// batch's depmod.
+	marker := a.Layout.DepmodMarker(t.Kernel, t.Arch)
+	if err := a.Runner.WriteFile(marker, nil, 0o644); err != nil {
+		return err
+	}
 	wasActive, err := a.installer().Uninstall(req)
 	if err != nil {
+		a.Runner.Remove(marker)
 		return err
 	}
 	if wasActive {
@@ -125,7 +134,10 @@ func (a *action) doUninstall(ctx context.Context, sc *conf.Scope, t Target) erro
 	}
 	a.runScript(ctx, t, "post_remove", postRemove)
 	if err := a.runDepmod(ctx, t.Kernel); err != nil {
-		return err
+		return err // the marker stays: the next run retries depmod
+	}
+	if a.depmod == nil {
+		a.Runner.Remove(marker)
 	}
 	a.dropOriginals(wasActive, t)
 	return nil
