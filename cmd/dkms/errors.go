@@ -127,7 +127,7 @@ func describeTarball(e *lifecycle.Error) *exitError {
 		return &exitError{code: exitGeneric, lines: []string{"Unable to make temporary directory."}}
 	case lifecycle.NotBuiltFor:
 		return &exitError{code: exitInstall, lines: []string{"No modules built for " + t.Kernel + " (" + t.Arch + ").",
-			"Modules must already be in the built state before using mktarball."}}
+			"Modules must already be in the built state before using " + e.Detail + "."}}
 	case lifecycle.NotWritable:
 		return &exitError{code: exitNoConf, lines: []string{"Missing write permissions for " + e.Path + "."}}
 	case lifecycle.TarballFailed:

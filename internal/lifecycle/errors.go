@@ -31,7 +31,7 @@ const (
 	ModuleNotInTree        // Target (module)
 	AutoinstallFailed      // some module failed to autoinstall
 	NoTempDir              // the staging directory could not be made
-	NotBuiltFor            // Target: mktarball of a kernel m/v is not built for
+	NotBuiltFor            // Target, Detail: the action: a kernel m/v is not built for
 	NotWritable            // Path: where the tarball would go
 	TarballFailed          // Detail: why the tarball could not be written
 	ArchiveMissing         // Path: the archive to load

@@ -70,7 +70,7 @@ func (s *Session) stageBuilds(staging string, req Request) ([]string, error) {
 		t := Target{Module: req.Module, Version: req.Version, Kernel: k, Arch: req.Arches[i]}
 		built := s.Layout.Built(t.Module, t.Version, k, t.Arch)
 		if !fileutil.IsDir(built) {
-			return nil, &Error{Kind: NotBuiltFor, Target: t}
+			return nil, &Error{Kind: NotBuiltFor, Target: t, Detail: "mktarball"}
 		}
 		s.Rep.Say("Marking modules for %s (%s) for archiving...", k, t.Arch)
 		tags = append(tags, "kernel"+k+"-"+t.Arch)
