@@ -1,11 +1,10 @@
 package main
 
 import (
+	"context"
 	"fmt"
-	"runtime"
-	"sort"
 
-	"github.com/dkms-go/dkms/internal/kernel"
+	"github.com/dkms-go/dkms/internal/lifecycle"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -26,28 +25,42 @@ type actionSpec struct {
 var actions map[string]actionSpec
 
 func init() {
+	// lc runs a lifecycle action on the command line's request.
+	lc := func(f func(*lifecycle.Session, context.Context, lifecycle.Request) error) func(*app) error {
+		return func(a *app) error { return f(a.s, a.ctx, a.request()) }
+	}
+	hook := func(preinst bool) func(*app) error {
+		return func(a *app) error { return a.s.KernelRemove(a.ctx, a.request(), preinst) }
+	}
 	actions = map[string]actionSpec{
-		"add":             {run: (*app).cmdAdd, noAll: true, mutates: true},
-		"build":           {run: (*app).cmdBuild, noAll: true, notBroken: true, mutates: true, kernelList: true},
-		"install":         {run: (*app).cmdInstall, noAll: true, notBroken: true, mutates: true, kernelList: true},
-		"uninstall":       {run: (*app).cmdUninstall, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
-		"unbuild":         {run: (*app).cmdUnbuild, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
-		"remove":          {run: (*app).cmdRemove, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"add":             {run: lc((*lifecycle.Session).Add), noAll: true, mutates: true},
+		"build":           {run: lc((*lifecycle.Session).Build), noAll: true, notBroken: true, mutates: true, kernelList: true},
+		"install":         {run: lc((*lifecycle.Session).Install), noAll: true, notBroken: true, mutates: true, kernelList: true},
+		"uninstall":       {run: lc((*lifecycle.Session).Uninstall), needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"unbuild":         {run: lc((*lifecycle.Session).Unbuild), needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"remove":          {run: lc((*lifecycle.Session).Remove), needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
 		"status":          {run: (*app).cmdStatus},
 		"conf":            {run: (*app).cmdConf},
-		"autoinstall":     {run: (*app).cmdAutoinstall, oneKernel: true, mutates: true, kernelList: true},
-		"kernel_postinst": {run: (*app).cmdAutoinstall, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
-		"kernel_preinst":  {run: (*app).cmdKernelRemove, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
-		"kernel_prerm":    {run: (*app).cmdKernelRemove, oneKernel: true, explicitK: true, mutates: true, kernelList: true},
-		"match":           {run: (*app).cmdMatch, oneKernel: true, mutates: true, kernelList: true},
-		"generate_mok":    {run: (*app).cmdGenerateMOK},
-		"mktarball":       {run: (*app).cmdMktarball, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
-		"ldtarball":       {run: (*app).cmdLdtarball, mutates: true},
+		"autoinstall":     {run: lc((*lifecycle.Session).Autoinstall), oneKernel: true, mutates: true, kernelList: true},
+		"kernel_postinst": {run: lc((*lifecycle.Session).Autoinstall), oneKernel: true, explicitK: true, mutates: true, kernelList: true},
+		"kernel_preinst":  {run: hook(true), oneKernel: true, explicitK: true, mutates: true, kernelList: true},
+		"kernel_prerm":    {run: hook(false), oneKernel: true, explicitK: true, mutates: true, kernelList: true},
+		"match":           {run: lc((*lifecycle.Session).Match), oneKernel: true, mutates: true, kernelList: true},
+		"generate_mok":    {run: lc((*lifecycle.Session).GenerateMOK)},
+		"mktarball":       {run: lc((*lifecycle.Session).Mktarball), needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"ldtarball":       {run: lc((*lifecycle.Session).Ldtarball), mutates: true},
 		"doctor":          {run: (*app).cmdDoctor, mutates: true, noRecover: true},
-		"mkdeb":           {run: (*app).cmdMkdeb, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
-		"mkbmdeb":         {run: (*app).cmdMkbmdeb, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
-		"mkrpm":           {run: (*app).cmdMkrpm, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"mkdeb":           {run: (*app).cmdPackage, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"mkbmdeb":         {run: (*app).cmdPackage, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
+		"mkrpm":           {run: (*app).cmdPackage, needMV: true, notBroken: true, needAdded: true, mutates: true, kernelList: true},
 	}
+}
+
+// request is what the command line names, for the lifecycle actions.
+func (a *app) request() lifecycle.Request {
+	o := a.o
+	return lifecycle.Request{Module: o.module, Version: o.version, SourceDir: o.sourceDir, Archive: o.archive,
+		Arg: o.mvArg, Kernels: o.kernels, Arches: o.arches, TemplateKernel: o.templateKernel, Action: o.action}
 }
 
 // dispatch checks the action's preconditions and runs it.
@@ -67,7 +80,7 @@ func (a *app) dispatch() (int, error) {
 		}
 		defer unlock()
 		if !spec.noRecover {
-			a.recover()
+			a.s.Recover(a.ctx)
 		}
 	}
 	if err := a.checkKernels(spec); err != nil {
@@ -104,13 +117,13 @@ func (a *app) checkKernels(spec actionSpec) error {
 		return nil
 	}
 	if o.all && o.module != "" && o.version != "" {
-		o.kernels, o.arches = a.allBuilds(o.module, o.version)
+		o.kernels, o.arches = a.s.AllBuilds(o.module, o.version)
 	}
 	if len(o.kernels) == 0 && !o.all {
-		o.kernels = []string{kernelRunning()}
+		o.kernels = []string{a.host.Release}
 	}
 	if len(o.arches) == 0 && len(o.kernels) > 0 {
-		o.arches = []string{kernelMachine()}
+		o.arches = []string{a.host.Machine}
 	}
 	for len(o.arches) < len(o.kernels) {
 		o.arches = append(o.arches, o.arches[len(o.arches)-1])
@@ -124,29 +137,6 @@ func (a *app) checkKernels(spec actionSpec) error {
 		}
 	}
 	return nil
-}
-
-// allBuilds lists what --all means: every K/A m/v is built for, the ones
-// only built first and the installed ones after, each in version order.
-func (a *app) allBuilds(m, v string) (kernels, arches []string) {
-	var built, installed []tree.KernelArch
-	for _, ka := range a.layout.Builds(m, v) {
-		if a.layout.IsInstalled(m, v, ka.Kernel, ka.Arch) {
-			installed = append(installed, ka)
-		} else {
-			built = append(built, ka)
-		}
-	}
-	for _, group := range [][]tree.KernelArch{built, installed} {
-		sort.SliceStable(group, func(i, j int) bool {
-			return kernel.CompareVersions(group[i].Kernel+"/"+group[i].Arch, group[j].Kernel+"/"+group[j].Arch) < 0
-		})
-		for _, ka := range group {
-			kernels = append(kernels, ka.Kernel)
-			arches = append(arches, ka.Arch)
-		}
-	}
-	return kernels, arches
 }
 
 // checkModule applies the module/version preconditions (§3.5, §3.8).
@@ -165,10 +155,10 @@ func (a *app) checkModule(spec actionSpec, action string) error {
 			return errf(exitGeneric, fmt.Sprintf("Invalid kernel or arch name %q.", k))
 		}
 	}
-	if spec.notBroken && o.module != "" && o.version != "" && a.layout.IsBroken(o.module, o.version) {
+	if spec.notBroken && o.module != "" && o.version != "" && a.s.Layout.IsBroken(o.module, o.version) {
 		return brokenError(o.module, o.version)
 	}
-	if spec.needAdded && !a.layout.IsAdded(o.module, o.version) {
+	if spec.needAdded && !a.s.Layout.IsAdded(o.module, o.version) {
 		return errf(exitState, fmt.Sprintf("The module/version combo: %s/%s is not located in the DKMS tree.", o.module, o.version))
 	}
 	return nil
@@ -198,8 +188,6 @@ func brokenError(m, v string) error {
 		"Missing the source directory or the symbolic link pointing to it.",
 		"Manual intervention is required!")
 }
-
-func numCPU() int { return runtime.NumCPU() }
 
 // moduleVersion renders m/v.
 func moduleVersion(m, v string) string { return m + "/" + v }

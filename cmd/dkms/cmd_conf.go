@@ -12,19 +12,22 @@ import (
 // format of the reference evaluator (shared/tools/README.md).
 func (a *app) cmdConf() error {
 	o := a.o
-	r := confRequest{kernel: a.firstKernel(), arch: a.firstArch(), path: o.confFile}
-	if r.path == "" {
+	k, arch := a.host.Release, a.host.Machine
+	if len(o.kernels) > 0 {
+		k = o.kernels[0]
+	}
+	if len(o.arches) > 0 {
+		arch = o.arches[0]
+	}
+	r := a.s.ConfRequest(k, arch)
+	r.Path = o.confFile
+	if r.Path == "" {
 		if o.module == "" || o.version == "" {
 			return missingModuleVersion("conf")
 		}
-		r.module, r.version = o.module, o.version
+		r.Module, r.Version = o.module, o.version
 	}
-	main, files := a.confFiles(r)
-	if !isFile(main) {
-		return errf(exitConfMissing, "Could not locate dkms.conf file.", "File: "+main+" does not exist.")
-	}
-	var report conf.Report
-	vals, err := conf.Eval(a.ctx, files, a.confContext(r, &report))
+	vals, report, _, err := a.s.Loader.Evaluate(a.ctx, &conf.Scope{}, r, a.rep.err)
 	if err != nil {
 		return err
 	}

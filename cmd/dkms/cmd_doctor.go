@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/dkms-go/dkms/internal/doctor"
 )
@@ -20,20 +19,9 @@ import (
 // The exit status is 0 when nothing is left to do, 1 otherwise.
 
 // cmdDoctor checks the trees and, with --fix, repairs what needs no
-// guessing. It runs under the lock but before recovery (noRecover), so it
-// can report the interrupted runs that recovery would silently roll back.
+// guessing (lifecycle.Session.Doctor), and prints the findings.
 func (a *app) cmdDoctor() error {
-	findings := doctor.Check(a.layout, a.doctorLocations()...)
-	var results []doctor.Result
-	if a.o.fix {
-		inst := a.installer()
-		inst.Out = discard{}
-		results = doctor.Fix(a.ctx, inst, findings)
-	} else {
-		for _, f := range findings {
-			results = append(results, doctor.Result{Finding: f})
-		}
-	}
+	results := a.s.Doctor(a.ctx, a.o.fix)
 	if a.o.json {
 		if err := a.printDoctorJSON(results); err != nil {
 			return err
@@ -42,16 +30,7 @@ func (a *app) cmdDoctor() error {
 		a.printDoctor(results)
 	}
 	if doctorRemaining(results) > 0 {
-		return silent(exitGeneric)
-	}
-	return nil
-}
-
-// doctorLocations are the install locations to search beyond doctor's
-// defaults: ADDON_MODULES_DIR, when set.
-func (a *app) doctorLocations() []string {
-	if d := strings.Trim(addonModulesDir(), "/"); d != "" {
-		return []string{d}
+		return &exitError{code: exitGeneric}
 	}
 	return nil
 }

@@ -1,10 +1,11 @@
 package main
 
 import (
-	"github.com/dkms-go/dkms/internal/fileutil"
 	"os"
 	"regexp"
 	"strings"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
 )
 
 // options is everything the command line can say. Field comments name the

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/dkms-go/dkms/internal/lifecycle"
 )
 
 // Output rules, the reference's (dkms-behaviour §2.2):
@@ -15,10 +17,14 @@ import (
 //     happen, because the reference's test suite merges both streams.
 // This file holds the only functions that write those prefixes.
 
-// reporter writes dkms's user-visible text.
+// reporter writes dkms's user-visible text. It is the lifecycle package's
+// Reporter: actions print through it, and report failed steps with Fail,
+// which words them in errors.go.
 type reporter struct {
 	out, err io.Writer
 }
+
+var _ lifecycle.Reporter = reporter{}
 
 // errorBlock prints an "Error!" block.
 func (r reporter) errorBlock(lines ...string) {
@@ -38,6 +44,19 @@ func (r reporter) deprecated(what string) {
 // say prints an informational line on stdout.
 func (r reporter) say(format string, args ...any) {
 	fmt.Fprintf(r.out, format+"\n", args...)
+}
+
+// The lifecycle.Reporter methods.
+
+func (r reporter) Say(format string, args ...any) { r.say(format, args...) }
+func (r reporter) Warn(lines ...string)           { r.warn(lines...) }
+func (r reporter) Error(lines ...string)          { r.errorBlock(lines...) }
+func (r reporter) Fail(err error) int             { return r.report(err) }
+func (r reporter) Stdout() io.Writer              { return r.out }
+func (r reporter) Stderr() io.Writer              { return r.err }
+
+func (r reporter) To(stdout, stderr io.Writer) lifecycle.Reporter {
+	return reporter{out: stdout, err: stderr}
 }
 
 // usage prints a summary of the command line on stdout. The first line is

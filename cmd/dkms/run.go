@@ -5,12 +5,15 @@ import (
 	"errors"
 	"io"
 	"os"
-	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/kernel"
+	"github.com/dkms-go/dkms/internal/lifecycle"
 	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
@@ -27,30 +30,19 @@ const (
 	envSysRoot = "DKMS_SYSROOT" // prefix for /etc/os-release, /sys, /boot, /usr/share/dkms
 )
 
-// app is one invocation of dkms: its options, where its output goes and the
-// values derived from the environment and framework.conf.
+// app is one invocation of the command line: its options, where its
+// output goes, and the session the action runs in.
 type app struct {
-	ctx           context.Context
-	argv0         string
-	o             *options
-	rep           reporter
-	env           []string // environment without CC CXX CFLAGS CXXFLAGS LDFLAGS
-	confDir       string
-	sysRoot       string
-	fw            map[string]string // framework.conf values
-	layout        tree.Layout
-	runner        *run.Runner
-	distro        string
-	jobs          int // 0: make -j without a number
-	tmp           string
-	lockTimeout   time.Duration
-	prepared      map[string]*kernelPrep // kernel/arch prepared for building in this run
-	confCache     confCache              // the reference's last read of a dkms.conf (confload.go)
-	hinted        bool                   // the Secure Boot hint was shown
-	deferDepmod   bool                   // kernel_preinst/prerm: depmod once at the end
-	pendingDepmod map[string]bool        // kernels whose depmod was deferred
-	batchDepmod   bool                   // autoinstall: announce depmod per module, run it once
-	statusCache   *statusCache           // dkms.conf results shared across kernels by status
+	ctx         context.Context
+	argv0       string
+	o           *options
+	rep         reporter
+	env         []string // environment without CC CXX CFLAGS CXXFLAGS LDFLAGS
+	confDir     string
+	sysRoot     string
+	host        kernel.Host
+	s           *lifecycle.Session
+	lockTimeout time.Duration
 }
 
 // runCLI is main without os.Exit: it returns the exit code.
@@ -60,20 +52,24 @@ func runCLI(ctx context.Context, args []string, stdin io.Reader, stdout, stderr 
 	a.env = cleanEnv(os.Environ())
 	a.confDir = getenvDefault(envConfDir, "/etc/dkms")
 	a.sysRoot = os.Getenv(envSysRoot)
+	a.host, _ = kernel.Running()
 	code, err := a.main(args[1:])
 	if err != nil {
-		return a.report(err)
+		return a.rep.report(err)
 	}
 	return code
 }
 
 // main parses the command line and runs the action.
 func (a *app) main(args []string) (int, error) {
-	distro, err := a.detectDistro()
+	root := a.sysRoot
+	if root == "" {
+		root = "/"
+	}
+	distro, err := kernel.Distro(root)
 	if err != nil {
 		return 0, errf(exitConfMissing, "System is missing os-release file.")
 	}
-	a.distro = distro
 	o, err := parseArgs(args)
 	if err != nil {
 		return 0, errf(exitConfMissing, err.Error())
@@ -101,7 +97,7 @@ func (a *app) main(args []string) (int, error) {
 	for _, w := range o.warnings {
 		a.rep.warn(w)
 	}
-	if err := a.setup(); err != nil {
+	if err := a.setup(distro); err != nil {
 		return 0, err
 	}
 	if err := a.sanity(); err != nil {
@@ -110,14 +106,18 @@ func (a *app) main(args []string) (int, error) {
 	return a.dispatch()
 }
 
-// setup reads framework.conf and derives the trees and settings; command
-// line options win over framework.conf, which wins over the defaults.
-func (a *app) setup() error {
-	fw, err := a.readFramework()
+// setup reads framework.conf (and framework.conf.d) the way the reference
+// does (§5) and builds the session: command line options win over
+// framework.conf, which wins over the environment and the defaults.
+func (a *app) setup(distro string) error {
+	fw := conf.EnvFramework(a.env)
+	vals, err := conf.ReadFramework(a.ctx, a.confDir, conf.Context{Environ: a.env, Stderr: a.rep.err})
 	if err != nil {
 		return err
 	}
-	a.fw = fw
+	for k, v := range vals {
+		fw[k] = strings.TrimSpace(v)
+	}
 	pick := func(opt, key, def string) string {
 		if opt != "" {
 			return opt
@@ -127,44 +127,67 @@ func (a *app) setup() error {
 		}
 		return def
 	}
-	a.layout = tree.Layout{
-		DKMS:    pick(a.o.dkmsTree, "dkms_tree", "/var/lib/dkms"),
-		Source:  pick(a.o.sourceTree, "source_tree", "/usr/src"),
-		Install: pick(a.o.installTree, "install_tree", "/lib/modules"),
+	o := a.o
+	layout := tree.Layout{
+		DKMS:    pick(o.dkmsTree, "dkms_tree", "/var/lib/dkms"),
+		Source:  pick(o.sourceTree, "source_tree", "/usr/src"),
+		Install: pick(o.installTree, "install_tree", "/lib/modules"),
 	}
-	a.tmp = pick("", "tmp_location", getenvDefault("TMPDIR", "/tmp"))
-	if fw["verbose"] != "" {
-		a.o.verbose = true
-	}
-	if fw["symlink_modules"] != "" {
-		a.o.symlinkModules = true
-	}
-	if fw["modprobe_on_install"] != "" {
-		a.o.modprobe = true
-	}
-	var echo io.Writer
-	if a.o.verbose {
-		echo = a.rep.out
-	}
-	a.runner = run.New(echo, a.env)
-	a.jobs = a.parallelJobs(pick(a.o.jobs, "parallel_jobs", ""))
+	o.verbose = o.verbose || fw["verbose"] != ""
+	o.symlinkModules = o.symlinkModules || fw["symlink_modules"] != ""
+	tmp := pick("", "tmp_location", getenvDefault("TMPDIR", "/tmp"))
+	a.s = a.session(layout, fw, distro, tmp, parallelJobs(pick(o.jobs, "parallel_jobs", "")))
 	a.lockTimeout = 10 * time.Minute
-	if s := fw["lock_timeout"]; s != "" {
-		if n, err := strconv.Atoi(s); err == nil {
-			a.lockTimeout = time.Duration(n) * time.Second
-		}
+	if n, err := strconv.Atoi(fw["lock_timeout"]); err == nil {
+		a.lockTimeout = time.Duration(n) * time.Second
 	}
 	return nil
 }
 
+// session builds the session every action runs in.
+func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp string, jobs int) *lifecycle.Session {
+	o := a.o
+	var echo io.Writer
+	if o.verbose {
+		echo = a.rep.out
+	}
+	runner := run.New(echo, a.env)
+	return &lifecycle.Session{
+		Layout: layout, Runner: runner, Rep: a.rep,
+		Loader:    a.loader(layout, runner, tmp, jobs, distro),
+		Framework: fw, ConfDir: a.confDir, SysRoot: a.sysRoot, Tmp: tmp, Jobs: jobs,
+		Distro: distro, Host: a.host, AddonModulesDir: os.Getenv("ADDON_MODULES_DIR"), Release: releaseString,
+		Kernel: kernel.Options{InstallTree: layout.Install, SourceDir: o.kernelSourceDir, ConfigPath: o.kernelConfig},
+		Flags: lifecycle.Flags{Force: o.force, ForceVersion: o.forceVersion, Verbose: o.verbose, Symlink: o.symlinkModules,
+			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly},
+	}
+}
+
+// loader is the dkms.conf loader of the session: the context every read
+// starts from (dkms-behaviour §4.1), -c and the --directive options.
+func (a *app) loader(l tree.Layout, r *run.Runner, tmp string, jobs int, distro string) *conf.Loader {
+	j, verbose := "", ""
+	if jobs > 0 {
+		j = strconv.Itoa(jobs)
+	}
+	if a.o.verbose {
+		verbose = "true"
+	}
+	return &conf.Loader{
+		Base: conf.Context{DkmsTree: l.DKMS, SourceTree: l.Source, InstallTree: l.Install, TmpLocation: tmp,
+			ParallelJobs: j, Verbose: verbose, RunningDistribution: distro, CurrentKernel: a.host.Release,
+			CurrentOS: "Linux", Environ: a.env, Runner: r},
+		ConfDir:    a.confDir,
+		ConfFile:   a.o.confFile,
+		Directives: a.o.directives,
+	}
+}
+
 // parallelJobs turns the -j / parallel_jobs text into a number; the default
 // is the CPU count, and "0" means make's unlimited -j.
-func (a *app) parallelJobs(s string) int {
+func parallelJobs(s string) int {
 	if s == "" {
-		if n := numCPU(); n > 0 {
-			return n
-		}
-		return 1
+		return max(1, runtime.NumCPU())
 	}
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 0 {
@@ -190,20 +213,13 @@ func (a *app) sanity() error {
 	return nil
 }
 
-// sysPath roots a system path under DKMS_SYSROOT.
-func (a *app) sysPath(p string) string {
-	if a.sysRoot == "" {
-		return p
-	}
-	return filepath.Join(a.sysRoot, p)
-}
-
 // lock takes the tree lock for a mutating action, telling the user when it
 // has to wait and for whom.
 func (a *app) lock() (func(), error) {
+	l := a.s.Layout
 	who := strings.Join(append([]string{"dkms"}, os.Args[1:]...), " ")
-	unlock, err := a.layout.Lock(a.ctx, who, a.lockTimeout, func(holder string) {
-		a.rep.say("Waiting for the dkms tree lock %s (held by %s)...", a.layout.LockFile(), holder)
+	unlock, err := l.Lock(a.ctx, who, a.lockTimeout, func(holder string) {
+		a.rep.say("Waiting for the dkms tree lock %s (held by %s)...", l.LockFile(), holder)
 	})
 	if errors.Is(err, tree.ErrLockTimeout) {
 		return nil, errf(exitGeneric, err.Error())

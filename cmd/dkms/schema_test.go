@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/status"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
@@ -44,11 +45,11 @@ func TestStatusJSONSchema(t *testing.T) {
 	if err := sch.Validate(doc); err != nil {
 		t.Errorf("status --json does not match the schema: %v\n%s", err, out)
 	}
-	var st struct{ Modules []statusEntry }
+	var st struct{ Modules []status.Entry }
 	must(t, json.Unmarshal([]byte(out), &st))
 	states := map[string]bool{}
 	for _, e := range st.Modules {
-		states[e.State] = true
+		states[string(e.State)] = true
 	}
 	for _, want := range []string{"added", "built", "installed", "broken"} {
 		if !states[want] {

@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/testenv"
 )
 
@@ -128,12 +129,7 @@ func machineContext() Context {
 	c := Context{CurrentOS: str(u.Sysname), CurrentKernel: str(u.Release), Arch: str(u.Machine)}
 	c.Kernel = c.CurrentKernel
 	c.ParallelJobs = strconv.Itoa(runtime.NumCPU())
-	for _, f := range []string{"/etc/os-release", "/usr/lib/os-release"} {
-		if b, err := os.ReadFile(f); err == nil {
-			c.RunningDistribution = Distribution(context.Background(), string(b))
-			break
-		}
-	}
+	c.RunningDistribution, _ = kernel.Distro("/")
 	return c
 }
 

@@ -235,19 +235,6 @@ func TestVariablesLayout(t *testing.T) {
 	}
 }
 
-func TestDistribution(t *testing.T) {
-	for text, want := range map[string]string{
-		"ID=debian\n":                               "debian",
-		"ID=ubuntu\nID_LIKE=debian\n":               "ubuntu",
-		"ID=linuxmint\nID_LIKE=\"ubuntu debian\"\n": "ubuntu debian",
-		"ID=\"fedora\"\n":                           "fedora",
-	} {
-		if got := Distribution(t.Context(), text); got != want {
-			t.Errorf("Distribution(%q) = %q, want %q", text, got, want)
-		}
-	}
-}
-
 // TestEvalConcurrent runs evaluations in parallel (they share the parsed
 // harness) so the race detector can see them.
 func TestEvalConcurrent(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 )
 
 // OurFrameworkVariables are the framework.conf settings this program adds
@@ -40,4 +41,27 @@ func ReadFramework(ctx context.Context, dir string, c Context) (map[string]strin
 		out[name] = v.Str(name)
 	}
 	return out, nil
+}
+
+// envFrameworkVariables are the framework variables the reference lets
+// the environment set, because it never initialises them itself.
+var envFrameworkVariables = []string{"parallel_jobs", "modprobe_on_install", "post_transaction", "sign_file", "mok_signing_key", "mok_certificate", "autoinstall_all_kernels"}
+
+// EnvFramework returns the framework variables set in env that the
+// reference takes from the environment (envFrameworkVariables); values
+// from framework.conf win over them. The first assignment of a name in
+// env counts, as getenv reads it.
+func EnvFramework(env []string) map[string]string {
+	fw := map[string]string{}
+	for _, name := range envFrameworkVariables {
+		for _, kv := range env {
+			if k, v, ok := strings.Cut(kv, "="); ok && k == name {
+				if v != "" {
+					fw[k] = v
+				}
+				break
+			}
+		}
+	}
+	return fw
 }

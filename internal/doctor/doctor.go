@@ -58,13 +58,8 @@ type Finding struct {
 	adopt  *tree.Manifest // the manifest that adopts a reference install
 }
 
-// DefaultLocations are the directories below IT/K where dkms puts modules
-// on the distributions it knows (§6): /updates and /updates/dkms, /extra,
-// and /kernel/extra.
-var DefaultLocations = []string{"updates", "extra", "kernel/extra"}
-
 // Check examines the trees of l and returns what it finds, sorted by path
-// and kind. It only reads. Modules are looked for in DefaultLocations and
+// and kind. It only reads. Modules are looked for in tree.ModuleLocations and
 // in extraLocations (such as ADDON_MODULES_DIR), relative to IT/K.
 func Check(l tree.Layout, extraLocations ...string) []Finding {
 	var out []Finding
@@ -76,7 +71,7 @@ func Check(l tree.Layout, extraLocations ...string) []Finding {
 		out = append(out, checkOriginals(l, m)...)
 	}
 	out = append(out, checkManifests(l)...)
-	out = append(out, checkUnmanaged(l, append(append([]string(nil), DefaultLocations...), extraLocations...))...)
+	out = append(out, checkUnmanaged(l, append(append([]string(nil), tree.ModuleLocations...), extraLocations...))...)
 	out = append(out, checkTemps(l, extraLocations)...)
 	out = append(out, checkLock(l)...)
 	out = append(out, checkDepmodMarkers(l)...)

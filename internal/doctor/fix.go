@@ -7,9 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
-	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -65,7 +63,7 @@ func hasKind(kinds []Kind, k Kind) bool {
 }
 
 // fixer holds what several repairs share: depmod runs once per kernel,
-// Recover once per Fix, an adoption manifest is written once.
+// RollBack once per Fix, an adoption manifest is written once.
 type fixer struct {
 	env       *install.Env
 	depmods   map[string]error
@@ -87,7 +85,7 @@ func (fx *fixer) fix(ctx context.Context, f Finding) error {
 		}
 		return removeIfEmpty(fx.env, filepath.Dir(f.Path))
 	case InterruptedBuild:
-		return removeTree(r, f.Path)
+		return r.RemoveTree(f.Path)
 	case StaleLock:
 		r.Step("truncate " + f.Path)
 		return os.Truncate(f.Path, 0)
@@ -114,13 +112,13 @@ func (fx *fixer) fix(ctx context.Context, f Finding) error {
 	return fmt.Errorf("no repair for %s", f.Kind)
 }
 
-// rollBack finishes interrupted runs with the install package's Recover,
+// rollBack finishes interrupted runs with the install package's RollBack,
 // the same code every mutating action runs first, and checks that the
 // manifest of f is settled afterwards.
 func (fx *fixer) rollBack(ctx context.Context, f Finding) error {
 	if !fx.recovered {
 		fx.recovered = true
-		fx.env.Recover()
+		fx.env.RollBack()
 	}
 	if interrupted(fx.env.Layout, f.Path) {
 		return errors.New("the rollback did not settle the manifest")
@@ -163,19 +161,6 @@ func (fx *fixer) depmod(ctx context.Context, k string) error {
 	err := fx.env.Depmod(ctx, k)
 	fx.depmods[k] = err
 	return err
-}
-
-// removeTree deletes dir so that it vanishes in one step: renamed to a
-// temporary name first, which a later doctor finds if this one is killed.
-func removeTree(r *run.Runner, dir string) error {
-	tmp := filepath.Join(filepath.Dir(dir), fileutil.TempPrefix+"rm-"+filepath.Base(dir))
-	if err := r.RemoveAll(tmp); err != nil {
-		return err
-	}
-	if err := r.Rename(dir, tmp); err != nil {
-		return err
-	}
-	return r.RemoveAll(tmp)
 }
 
 // removeIfEmpty removes dir when nothing is left in it.

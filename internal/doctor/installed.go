@@ -88,7 +88,7 @@ func checkUnmanaged(l tree.Layout, locations []string) []Finding {
 	managed := managedFiles(l)
 	adopt := map[string]*tree.Manifest{}
 	var out []Finding
-	for _, k := range kernelDirs(l) {
+	for _, k := range l.Kernels() {
 		idx := builtIndex(l, k)
 		if len(idx) == 0 {
 			continue
@@ -206,18 +206,6 @@ func builtIndex(l tree.Layout, k string) map[string][]built {
 		}
 	}
 	return idx
-}
-
-// kernelDirs lists the kernel directories of the install tree.
-func kernelDirs(l tree.Layout) []string {
-	ents, _ := os.ReadDir(l.Install)
-	var out []string
-	for _, e := range ents {
-		if fileutil.IsDir(filepath.Join(l.Install, e.Name())) && !strings.HasPrefix(e.Name(), ".") {
-			out = append(out, e.Name())
-		}
-	}
-	return out
 }
 
 // moduleFiles lists the module files below kdir/<loc> for each location,

@@ -2,10 +2,8 @@ package doctor
 
 import (
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 
@@ -66,76 +64,17 @@ func checkOriginals(l tree.Layout, m string) []Finding {
 	return out
 }
 
-// checkTemps finds the temporaries of killed runs: ours (.dkms-tmp-*)
-// anywhere in the dkms tree, at the top of the source tree and next to
-// installed modules, and the build staging directories DT/m/v/K/.tmp_*
-// that the reference and we both use.
+// checkTemps reports the temporaries of killed runs, found by the rule
+// recovery uses (tree.Layout.Temporaries).
 func checkTemps(l tree.Layout, extraLocations []string) []Finding {
-	seen := map[string]bool{}
-	filepath.WalkDir(l.DKMS, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == l.DKMS {
-			return nil
-		}
-		rel, _ := filepath.Rel(l.DKMS, p)
-		depth := strings.Count(rel, "/")
-		switch name := d.Name(); {
-		case strings.HasPrefix(name, fileutil.TempPrefix),
-			strings.HasPrefix(name, ".tmp_") && depth == 3 && d.IsDir():
-			seen[p] = true
-			return skipDir(d)
-		case name == "build" && depth == 2 && d.IsDir():
-			return filepath.SkipDir // a source copy: kbuild's own .tmp_ files live there
-		}
-		return nil
-	})
-	globTemps(seen, filepath.Join(l.Source, fileutil.TempPrefix+"*"))
-	for _, k := range kernelDirs(l) {
-		for _, loc := range append(append([]string(nil), DefaultLocations...), extraLocations...) {
-			walkTemps(seen, filepath.Join(l.KernelDir(k), loc))
-		}
-	}
-	for _, man := range l.Manifests() {
-		for _, f := range man.Files {
-			globTemps(seen, filepath.Join(filepath.Dir(f.Path), fileutil.TempPrefix+"*"))
-		}
-	}
-	return tempFindings(seen)
-}
-
-func skipDir(d fs.DirEntry) error {
-	if d.IsDir() {
-		return filepath.SkipDir
-	}
-	return nil
-}
-
-func globTemps(seen map[string]bool, pattern string) {
-	matches, _ := filepath.Glob(pattern)
-	for _, m := range matches {
-		seen[m] = true
-	}
-}
-
-func walkTemps(seen map[string]bool, dir string) {
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && strings.HasPrefix(d.Name(), fileutil.TempPrefix) {
-			seen[p] = true
-			return skipDir(d)
-		}
-		return nil
-	})
-}
-
-func tempFindings(seen map[string]bool) []Finding {
 	var out []Finding
-	for p := range seen {
+	for _, p := range l.Temporaries(extraLocations...) {
 		msg := "temporary file of a dkms run that was killed"
 		if strings.HasPrefix(filepath.Base(p), ".tmp_") {
 			msg = "build staging directory of a build that was killed"
 		}
 		out = append(out, Finding{Kind: TempLeftover, Path: p, Message: msg, Action: "delete it"})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Path < out[j].Path })
 	return out
 }
 
@@ -175,16 +114,14 @@ func firstLine(s string) string {
 // checkDepmodMarkers reports DT/depmod-pending-K-A markers: a run (ours or
 // the reference's kernel_preinst/prerm) died before it ran depmod.
 func checkDepmodMarkers(l tree.Layout) []Finding {
-	markers, _ := filepath.Glob(filepath.Join(l.DKMS, "depmod-pending-*"))
 	var out []Finding
-	for _, p := range markers {
-		k, a := tree.SplitKernelArch(strings.TrimPrefix(filepath.Base(p), "depmod-pending-"))
-		action := "run depmod for " + k + " and delete the marker"
-		if !fileutil.IsDir(l.KernelDir(k)) {
+	for _, mk := range l.DepmodMarkers("") {
+		action := "run depmod for " + mk.Kernel + " and delete the marker"
+		if !fileutil.IsDir(l.KernelDir(mk.Kernel)) {
 			action = "delete the marker: the kernel is gone" // Depmod skips it
 		}
-		out = append(out, Finding{Kind: DepmodPending, Path: p, kernel: k,
-			Message: "a dkms run died before running depmod for " + k + " (" + a + ")", Action: action})
+		out = append(out, Finding{Kind: DepmodPending, Path: mk.Path, kernel: mk.Kernel,
+			Message: "a dkms run died before running depmod for " + mk.Kernel + " (" + mk.Arch + ")", Action: action})
 	}
 	return out
 }

@@ -90,5 +90,5 @@ func (e *Env) dropEmptyMaps(kdir string) {
 			e.Runner.Remove(m)
 		}
 	}
-	os.Remove(kdir)
+	e.Runner.Remove(kdir) // only when empty
 }

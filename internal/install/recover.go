@@ -1,20 +1,46 @@
 package install
 
 import (
+	"context"
 	"path/filepath"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
-// Recover finishes what interrupted runs left: for every manifest whose
-// kernel link does not point at its version, the install (or uninstall)
-// did not complete, so its files are removed and its originals restored.
-// When the interrupted install was an upgrade, the previous version's
-// files are put back, so the module ends in its old state. Recover is run
-// under the tree lock before every mutating action; it reports what it
-// repaired.
-func (e *Env) Recover() []string {
+// Recover finishes what interrupted runs left: installs and uninstalls
+// half done (RollBack), the temporary names of tree.Layout.Temporaries
+// (extraLocations are further module locations to search, relative to
+// IT/K), and the depmods a killed run did not get to (FinishDepmod). It
+// is the one recovery: every mutating action runs it first, under the tree
+// lock, so nothing it removes is in use, and doctor --fix repairs its
+// findings with the same pieces. It returns what RollBack rolled back.
+func (e *Env) Recover(ctx context.Context, extraLocations ...string) []string {
+	done := e.RollBack()
+	for _, p := range e.Layout.Temporaries(extraLocations...) {
+		e.Runner.RemoveAll(p)
+	}
+	for _, mk := range e.Layout.DepmodMarkers("") {
+		e.FinishDepmod(ctx, mk)
+	}
+	return done
+}
+
+// FinishDepmod runs the depmod a marker stands for and then removes the
+// marker; on failure the marker stays for the next run.
+func (e *Env) FinishDepmod(ctx context.Context, mk tree.Marker) error {
+	if err := e.Depmod(ctx, mk.Kernel); err != nil {
+		return err
+	}
+	return e.Runner.Remove(mk.Path)
+}
+
+// RollBack undoes, for every manifest whose kernel link does not point at
+// its version, the install (or uninstall) that did not complete: its
+// files are removed and its originals restored. When the interrupted
+// install was an upgrade, the previous version's files are put back, so
+// the module ends in its old state. It reports what it repaired.
+func (e *Env) RollBack() []string {
 	var done []string
 	for _, man := range e.Layout.Manifests() {
 		if e.Layout.InstalledVersion(man.Module, man.Kernel, man.Arch) == man.Version {

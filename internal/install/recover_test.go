@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -57,7 +58,7 @@ func TestRecover(t *testing.T) {
 			tc.interrupt(t, f)
 
 			f.out.Reset()
-			done := f.e.Recover()
+			done := f.e.RollBack()
 			if want := []string{"foo/1.0 on " + kver + " (" + arch + ")"}; !reflect.DeepEqual(done, want) {
 				t.Errorf("Recover = %q, want %q", done, want)
 			}
@@ -76,7 +77,7 @@ func TestRecover(t *testing.T) {
 				// made before the kill stays; files are what count.)
 				wantExists(t, false, f.kpath("updates"))
 			}
-			if again := f.e.Recover(); again != nil {
+			if again := f.e.RollBack(); again != nil {
 				t.Errorf("second Recover = %q", again)
 			}
 		})
@@ -90,7 +91,7 @@ func TestRecoverConsistent(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.e.Runner.Steps()
-	if done := f.e.Recover(); done != nil {
+	if done := f.e.RollBack(); done != nil {
 		t.Errorf("Recover of a finished install = %q", done)
 	}
 	if f.e.Runner.Steps() != before {
@@ -128,7 +129,7 @@ func TestRecoverUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if done := f.e.Recover(); len(done) != 1 {
+	if done := f.e.RollBack(); len(done) != 1 {
 		t.Errorf("Recover = %q", done)
 	}
 	wantSame(t, f.kpath("updates/dkms/foo.ko"), src1)
@@ -159,7 +160,7 @@ func TestRecoverUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(f.l.KernelLink("foo", kver, arch))
-	f.e.Recover()
+	f.e.RollBack()
 	wantExists(t, false, f.kpath("updates"), f.l.Manifest("foo", kver, arch))
 	wantExists(t, true, f.l.KernelDir(kver))
 }
@@ -235,4 +236,29 @@ func TestUpgradeMovesLocation(t *testing.T) {
 		t.Fatal(err)
 	}
 	wantExists(t, false, f.kpath("updates"), f.kpath("extra"))
+}
+
+// TestRecoverTempsAndDepmod checks the parts of Recover beyond RollBack:
+// it deletes the temporaries tree.Layout.Temporaries lists and finishes
+// a pending depmod (here skipped by NoDepmod, which counts as done), and
+// leaves a tree with nothing to recover untouched.
+func TestRecoverTempsAndDepmod(t *testing.T) {
+	f := newFixture(t)
+	temp := filepath.Join(f.l.DKMS, "foo", fileutil.TempPrefix+"add-1.0")
+	staged := filepath.Join(f.l.Version("foo", "1.0"), kver, ".tmp_x86_64_abc")
+	mkdir(t, temp)
+	mkdir(t, staged)
+	marker := f.l.DepmodMarker(kver, arch)
+	if err := os.WriteFile(marker, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if done := f.e.Recover(t.Context()); done != nil {
+		t.Errorf("Recover rolled back %q, want nothing", done)
+	}
+	wantExists(t, false, temp, staged, marker)
+	before := f.e.Runner.Steps()
+	f.e.Recover(t.Context())
+	if f.e.Runner.Steps() != before {
+		t.Error("a second Recover changed something")
+	}
 }

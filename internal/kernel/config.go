@@ -77,22 +77,13 @@ func unquote(v string) string {
 	return b.String()
 }
 
-// Value returns the value of symbol name ("CONFIG_X") and whether it is set.
-func (c Config) Value(name string) (string, bool) {
-	v, ok := c[name]
-	return v, ok
+// SigHash returns CONFIG_MODULE_SIG_HASH, e.g. "sha256", and whether it is
+// set at all: the reference signs whenever the symbol is present, and says
+// the kernel "is built without module signing facility" otherwise.
+func (c Config) SigHash() (string, bool) {
+	h, ok := c["CONFIG_MODULE_SIG_HASH"]
+	return h, ok
 }
-
-// Enabled reports a symbol set to y or m; BUILD_EXCLUSIVE_CONFIG tests
-// this ("^CONFIG_X=[ym]" in the reference).
-func (c Config) Enabled(name string) bool {
-	v := c[name]
-	return v == "y" || v == "m"
-}
-
-// SigHash returns CONFIG_MODULE_SIG_HASH, e.g. "sha256"; "" means the kernel
-// was built without module signing and dkms does not sign.
-func (c Config) SigHash() string { return c["CONFIG_MODULE_SIG_HASH"] }
 
 // CCIsClang reports a kernel built with clang: make gets LLVM=1 and CC=clang.
 func (c Config) CCIsClang() bool { return c["CONFIG_CC_IS_CLANG"] == "y" }

@@ -44,30 +44,32 @@ func TestParseConfig(t *testing.T) {
 
 func TestConfigAccessors(t *testing.T) {
 	tests := []struct {
-		name                string
-		cfg                 Config
-		sigHash, ext, cc    string
-		clang, lld, enabled bool
+		name              string
+		cfg               Config
+		sigHash, ext, cc  string
+		signs, clang, lld bool
 	}{
 		{name: "empty", cfg: Config{}},
 		{name: "nil", cfg: nil},
 		{name: "debian 6.1", cfg: Config{"CONFIG_MODULE_SIG_HASH": "sha256", "CONFIG_MODULE_COMPRESS_NONE": "y",
 			"CONFIG_CC_VERSION_TEXT": "gcc-12 (Debian 12.2.0-14+deb12u1) 12.2.0", "CONFIG_X": "m"},
-			sigHash: "sha256", cc: "gcc-12", enabled: true},
+			sigHash: "sha256", signs: true, cc: "gcc-12"},
 		{name: "clang lld zstd", cfg: Config{"CONFIG_CC_IS_CLANG": "y", "CONFIG_LD_IS_LLD": "y",
 			"CONFIG_MODULE_COMPRESS_ZSTD": "y", "CONFIG_CC_VERSION_TEXT": "clang version 17.0.6", "CONFIG_X": "y"},
-			ext: ".zst", cc: "clang", clang: true, lld: true, enabled: true},
+			ext: ".zst", cc: "clang", clang: true, lld: true},
 		{name: "xz", cfg: Config{"CONFIG_MODULE_COMPRESS": "y", "CONFIG_MODULE_COMPRESS_XZ": "y", "CONFIG_X": "n"}, ext: ".xz"},
 		{name: "gzip", cfg: Config{"CONFIG_MODULE_COMPRESS_GZIP": "y"}, ext: ".gz"},
 		{name: "compiler needs a space", cfg: Config{"CONFIG_CC_VERSION_TEXT": "gcc"}},
+		{name: "empty hash still signs", cfg: Config{"CONFIG_MODULE_SIG_HASH": ""}, signs: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := tt.cfg
-			got := []any{c.SigHash(), c.CompressExt(), c.Compiler(), c.CCIsClang(), c.LDIsLLD(), c.Enabled("CONFIG_X")}
-			want := []any{tt.sigHash, tt.ext, tt.cc, tt.clang, tt.lld, tt.enabled}
+			hash, signs := c.SigHash()
+			got := []any{hash, signs, c.CompressExt(), c.Compiler(), c.CCIsClang(), c.LDIsLLD()}
+			want := []any{tt.sigHash, tt.signs, tt.ext, tt.cc, tt.clang, tt.lld}
 			if !reflect.DeepEqual(got, want) {
-				t.Errorf("SigHash, CompressExt, Compiler, CCIsClang, LDIsLLD, Enabled = %v, want %v", got, want)
+				t.Errorf("SigHash, CompressExt, Compiler, CCIsClang, LDIsLLD = %v, want %v", got, want)
 			}
 		})
 	}

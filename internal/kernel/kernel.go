@@ -87,9 +87,3 @@ func (k *Kernel) Config() (Config, error) {
 func (k *Kernel) Compression(cfg Config) string {
 	return ModuleCompression(k.ModuleDir, cfg)
 }
-
-// FindModules lists the files named <name>.ko or <name>.ko<ext> in the
-// module directory; see FindModules.
-func (k *Kernel) FindModules(name, ext string) []string {
-	return FindModules(k.ModuleDir, name, ext)
-}

@@ -92,8 +92,8 @@ func TestKernelConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.SigHash() != "sha512" {
-		t.Errorf("SigHash() = %q", cfg.SigHash())
+	if h, ok := cfg.SigHash(); h != "sha512" || !ok {
+		t.Errorf("SigHash() = %q, %v", h, ok)
 	}
 	if got := k.Compression(cfg); got != ".xz" {
 		t.Errorf("Compression() with no modules = %q, want the config's .xz", got)

@@ -1,9 +1,8 @@
 package kernel
 
 import (
+	"os"
 	"os/exec"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,16 +19,14 @@ const realInstallTree = "/lib/modules"
 func realKernels(t *testing.T) []string {
 	t.Helper()
 	testenv.LookPath(t, "bash")
-	releases, err := ListInstalled(realInstallTree)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ents, _ := os.ReadDir(realInstallTree)
 	var withHeaders []string
-	for _, r := range releases {
-		if New(r, "", Options{InstallTree: realInstallTree}).HeadersPresent() {
-			withHeaders = append(withHeaders, r)
+	for _, e := range ents {
+		if New(e.Name(), "", Options{InstallTree: realInstallTree}).HeadersPresent() {
+			withHeaders = append(withHeaders, e.Name())
 		}
 	}
+	SortV(withHeaders)
 	if len(withHeaders) == 0 {
 		testenv.Skipf(t, "no kernel headers under /lib/modules/*/build; real-header tests not run")
 	}
@@ -59,7 +56,7 @@ func TestRealHeaders(t *testing.T) {
 				t.Fatal(err)
 			}
 			checks := []struct{ name, got, script string }{
-				{"SigHash", cfg.SigHash(), `grep "^CONFIG_MODULE_SIG_HASH=" "$1" | cut -f2 -d= | sed 's/"//g'`},
+				{"SigHash", sigHash(cfg), `grep "^CONFIG_MODULE_SIG_HASH=" "$1" | cut -f2 -d= | sed 's/"//g'`},
 				{"Compiler", cfg.Compiler(), `sed -n 's|^CONFIG_CC_VERSION_TEXT="*\([^" ]*\) .*|\1|p' "$1"`},
 				{"CCIsClang", boolWord(cfg.CCIsClang()), `grep -q 'CONFIG_CC_IS_CLANG=y' "$1" && echo yes || echo no`},
 				{"LDIsLLD", boolWord(cfg.LDIsLLD()), `grep -q 'CONFIG_LD_IS_LLD=y' "$1" && echo yes || echo no`},
@@ -70,7 +67,7 @@ func TestRealHeaders(t *testing.T) {
 				}
 			}
 			t.Logf("%s: config %s, sig hash %q, compiler %q, config compression %q",
-				rel, k.ConfigPath, cfg.SigHash(), cfg.Compiler(), cfg.CompressExt())
+				rel, k.ConfigPath, sigHash(cfg), cfg.Compiler(), cfg.CompressExt())
 		})
 	}
 }
@@ -110,24 +107,9 @@ func TestRealCompression(t *testing.T) {
 	}
 }
 
-func TestRealFindModules(t *testing.T) {
-	for _, rel := range realKernels(t) {
-		dir := filepath.Join(realInstallTree, rel)
-		k := New(rel, "", Options{InstallTree: realInstallTree})
-		ext := k.Compression(nil)
-		for _, name := range []string{"af_key", "ext4", "no_such_module"} {
-			got := k.FindModules(name, ext)
-			out := bashOut(t, `find "$1" -name "`+name+`.ko" -type f -o -name "`+name+`.ko`+ext+`" -type f`, dir)
-			var want []string
-			if out != "" {
-				want = strings.Split(out, "\n")
-			}
-			slices.Sort(want)
-			if !slices.Equal(got, want) {
-				t.Errorf("%s: FindModules(%s, %q) = %q, find says %q", rel, name, ext, got, want)
-			}
-		}
-	}
+func sigHash(c Config) string {
+	h, _ := c.SigHash()
+	return h
 }
 
 func boolWord(b bool) string {

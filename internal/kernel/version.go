@@ -1,35 +1,9 @@
 package kernel
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 )
-
-// ListInstalled returns the kernel releases that have a module directory in
-// installTree (<IT>/<release>, a directory or a symlink to one), in SortV
-// order. Headers or modules need not be present; callers that care ask
-// Kernel.HeadersPresent. A missing installTree gives no kernels.
-func ListInstalled(installTree string) ([]string, error) {
-	entries, err := os.ReadDir(installTree)
-	if os.IsNotExist(err) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("listing kernels: %w", err)
-	}
-	var releases []string
-	for _, e := range entries {
-		fi, err := os.Stat(filepath.Join(installTree, e.Name()))
-		if err == nil && fi.IsDir() {
-			releases = append(releases, e.Name())
-		}
-	}
-	SortV(releases)
-	return releases, nil
-}
 
 // SortV sorts s the way `sort -V` does in the C locale, which the reference
 // uses to order --all kernel/arch lists and .dep_ versions (§3.4, §7.11):

@@ -3,6 +3,7 @@ package run
 import (
 	"io/fs"
 	"os"
+	"path/filepath"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 )
@@ -61,4 +62,19 @@ func (r *Runner) RemoveAll(path string) error {
 func (r *Runner) Symlink(target, path string) error {
 	r.Step("symlink " + path + " -> " + target)
 	return fileutil.SymlinkAtomic(target, path)
+}
+
+// RemoveTree deletes dir so that it vanishes in one step: it is renamed
+// to a hidden temporary name first (fileutil.TempPrefix + "rm-"), which
+// status never shows and the next run's recovery finishes deleting if
+// this one is killed.
+func (r *Runner) RemoveTree(dir string) error {
+	tmp := filepath.Join(filepath.Dir(dir), fileutil.TempPrefix+"rm-"+filepath.Base(dir))
+	if err := r.RemoveAll(tmp); err != nil {
+		return err
+	}
+	if err := r.Rename(dir, tmp); err != nil {
+		return err
+	}
+	return r.RemoveAll(tmp)
 }

@@ -1,12 +1,20 @@
 // Package tree knows the dkms state tree on disk: where every file of a
 // module lives (Layout), what state a module/version is in, the lock that
-// serialises mutating runs, and the install manifests that record what an
-// install wrote.
+// serialises mutating runs, the install manifests that record what an
+// install wrote, and every other marker and record dkms keeps there.
 //
 // The layout is the reference dkms's (see dkms-behaviour §6), so a tree made
-// by either program is read and changed correctly by the other. Our only
-// additions are dot-files the reference never looks at: the lock
-// (DT/.dkms.lock) and the manifests (DT/<m>/.manifest-<K>-<A>.json).
+// by either program is read and changed correctly by the other. Files the
+// reference also knows: the depmod markers (DT/depmod-pending-K-A) and
+// the BUILD_DEPENDS_REBUILD records (DT/m/v/K/A/.dep_<dep>). Our additions
+// are dot-files the reference never looks at: the lock (DT/.dkms.lock),
+// the manifests (DT/<m>/.manifest-<K>-<A>.json), the build records
+// (DT/m/v/K/A/.dkms-build.json), the failure records
+// (DT/m/v/.last-failure-K-A), the ldtarball marker
+// (DT/.ldtarball-pending-m-v) and the temporary names of fileutil.TempPrefix,
+// which Temporaries finds for recovery and doctor. Every record is written
+// through the run.Runner; the build and .dep_ records are staged with the
+// build and committed by the same rename.
 package tree
 
 import (

@@ -1,0 +1,151 @@
+// Package kbuild turns a module's source into finished module files for one
+// kernel: it prepares the build directory, applies patches, runs the
+// PRE_BUILD script, make and POST_BUILD with a make.log as the reference
+// writes it, then strips, signs and compresses each module and commits the
+// result into the tree with one rename.
+package kbuild
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/tree"
+)
+
+// Module is one module a package builds.
+type Module struct {
+	BuiltName, BuiltLocation string // BUILT_MODULE_NAME / _LOCATION
+	DestName                 string // DEST_MODULE_NAME
+	Strip                    bool
+}
+
+// Job is one build of module/version for kernel/arch.
+type Job struct {
+	Module, Version, Kernel, Arch string
+	Release                       string // program release for the make.log header
+	MakeCmd                       string // from MakeCommand
+	Patches                       []string
+	PreBuild, PostBuild           string
+	Modules                       []Module
+	StripTool                     string // "strip" or "llvm-strip"
+	// Sign signs one built module in place; nil leaves modules unsigned.
+	Sign func(ctx context.Context, path string) error
+	// CompressExt is "", ".gz", ".xz" or ".zst".
+	CompressExt string
+	// Extra files written into DT/m/v/K/A with the build (name -> content),
+	// committed by the same rename.
+	Extra map[string][]byte
+}
+
+// Builder runs jobs against a tree.
+type Builder struct {
+	Layout tree.Layout
+	Inv    *Invoker
+	Now    func() time.Time
+	Warn   func(lines ...string) // prints a "Warning:" block
+}
+
+// Build runs job and commits DT/m/v/K/A. On a make or script failure the
+// build directory stays, with its make.log, for troubleshooting.
+func (b *Builder) Build(ctx context.Context, job Job) error {
+	l := b.Layout
+	dir := l.BuildDir(job.Module, job.Version)
+	if err := b.prepare(job, dir); err != nil {
+		return err
+	}
+	log := filepath.Join(dir, "make.log")
+	if err := b.compile(ctx, job, dir, log); err != nil {
+		return err
+	}
+	for _, m := range job.Modules {
+		p := filepath.Join(dir, m.BuiltLocation, m.BuiltName+".ko")
+		if !fileutil.Exists(p) {
+			return &BuiltMissingError{Path: m.BuiltLocation + m.BuiltName + ".ko", Kernel: job.Kernel, Arch: job.Arch, Log: log}
+		}
+	}
+	if err := b.stage(ctx, job, dir); err != nil {
+		return err
+	}
+	if err := b.script(ctx, "post_build", job.PostBuild, dir, log); err != nil {
+		return err
+	}
+	final := filepath.Join(l.Built(job.Module, job.Version, job.Kernel, job.Arch), "log", "make.log")
+	if err := b.Inv.Runner.Rename(log, final); err != nil {
+		return fmt.Errorf("keeping make.log: %w", err)
+	}
+	return b.Inv.Runner.RemoveAll(dir)
+}
+
+// prepare replaces the build directory with a fresh copy of the source and
+// starts make.log.
+func (b *Builder) prepare(job Job, dir string) error {
+	r := b.Inv.Runner
+	src, err := filepath.EvalSymlinks(b.Layout.SourceLink(job.Module, job.Version))
+	if err != nil {
+		return fmt.Errorf("resolving module source: %w", err)
+	}
+	if err := r.RemoveAll(dir); err != nil {
+		return fmt.Errorf("cleaning build directory: %w", err)
+	}
+	if err := r.CopyTree(src, dir); err != nil {
+		return fmt.Errorf("copying %s to %s: %w", src, dir, err)
+	}
+	head := fmt.Sprintf("DKMS (%s) make.log for %s/%s for kernel %s (%s)\n%s\n",
+		job.Release, job.Module, job.Version, job.Kernel, job.Arch, b.now().Format("Mon Jan _2 15:04:05 MST 2006"))
+	return os.WriteFile(filepath.Join(dir, "make.log"), []byte(head), 0o644)
+}
+
+// compile applies the patches, runs PRE_BUILD and make.
+func (b *Builder) compile(ctx context.Context, job Job, dir, log string) error {
+	if err := b.patch(ctx, job.Patches, dir, log); err != nil {
+		return err
+	}
+	if err := b.script(ctx, "pre_build", job.PreBuild, dir, log); err != nil {
+		return err
+	}
+	err := b.Inv.Invoke(ctx, "Building module(s)", job.MakeCmd, dir, log, false)
+	if err != nil {
+		return &MakeError{Kernel: job.Kernel, Arch: job.Arch, Log: log, Err: err}
+	}
+	return nil
+}
+
+func (b *Builder) now() time.Time {
+	if b.Now != nil {
+		return b.Now()
+	}
+	return time.Now()
+}
+
+// MakeError is make's failure: the reference's exit 10.
+type MakeError struct {
+	Kernel, Arch, Log string
+	Err               error
+}
+
+func (e *MakeError) Error() string { return "make failed for " + e.Kernel + ": " + e.Err.Error() }
+func (e *MakeError) Unwrap() error { return e.Err }
+
+// BuiltMissingError is a module make did not produce: exit 7.
+type BuiltMissingError struct{ Path, Kernel, Arch, Log string }
+
+func (e *BuiltMissingError) Error() string { return "build of " + e.Path + " failed for " + e.Kernel }
+
+// ScriptError is a PRE_BUILD or POST_BUILD failure; dkms exits with the
+// script's own status.
+type ScriptError struct {
+	Type, Log string
+	Code      int
+}
+
+func (e *ScriptError) Error() string {
+	return fmt.Sprintf("%s script failed with status %d", e.Type, e.Code)
+}
+
+// ErrNotExecutable marks a script that is not executable (a warning only).
+var ErrNotExecutable = errors.New("script is not executable")

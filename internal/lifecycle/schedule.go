@@ -1,0 +1,47 @@
+package lifecycle
+
+// Autoinstall scheduling. Modules are installed in rounds: a round takes
+// every queued module whose BUILD_DEPENDS are all done (installed or
+// skipped), builds those that need it in parallel, and installs them in
+// queue order; what is still waiting goes to the next round, until a
+// round has nothing ready. The functions here decide; autoinstall.go
+// carries the decisions out.
+
+// queued is one module version autoinstall considers, with the
+// BUILD_DEPENDS it still waits for.
+type queued struct {
+	module, version string
+	deps            []string
+}
+
+// nextRound splits the queue into the modules ready now (no dependency
+// left that is not done) and those still waiting, each with the
+// dependencies it still waits for, both in queue order.
+func nextRound(queue []queued, done map[string]bool) (ready, waiting []queued) {
+	for _, e := range queue {
+		var left []string
+		for _, d := range e.deps {
+			if !done[d] {
+				left = append(left, d)
+			}
+		}
+		e.deps = left
+		if len(left) > 0 {
+			waiting = append(waiting, e)
+		} else {
+			ready = append(ready, e)
+		}
+	}
+	return ready, waiting
+}
+
+// budget shares the -j budget among n builds: how many run at once, and
+// the -j each one's make gets. jobs 0 (make's unlimited -j) runs one
+// build at a time, with -j1, as a budget of one.
+func budget(n, jobs int) (workers, makeJobs int) {
+	if n == 0 {
+		return 0, 0
+	}
+	workers = min(n, max(1, jobs))
+	return workers, max(1, jobs/workers)
+}
