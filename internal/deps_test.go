@@ -20,7 +20,8 @@ const module = "github.com/dkms-go/dkms/internal/"
 // cmd/dkms. A package missing here may not exist.
 var allowed = map[string][]string{
 	"fileutil":            {},
-	"compress":            {},
+	"compress":            {"compress/xz"},
+	"compress/xz":         {},
 	"kernel":              {},
 	"modinfo":             {},
 	"sign":                {},
