@@ -157,8 +157,9 @@ func (a *app) builder(cfg *conf.Config, prep *kernelPrep) *build.Builder {
 		Layout: a.layout,
 		Inv: &build.Invoker{Runner: a.runner, Out: a.rep.out, Env: env, Verbose: a.o.verbose,
 			Dots: !strings.HasPrefix(cfg.PackageName, "dkms") || !strings.HasSuffix(cfg.PackageName, "_test")},
-		Now:  time.Now,
-		Warn: a.rep.warn,
+		Now:        time.Now,
+		Warn:       a.rep.warn,
+		Compressor: a.compressor(),
 	}
 }
 

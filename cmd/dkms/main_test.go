@@ -44,10 +44,11 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: *update,
 		Setup:         setupSandbox,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"fakekernel": cmdFakeKernel,
-			"realkernel": cmdRealKernel,
-			"mktar":      cmdMkTar,
-			"efivar":     cmdEFIVar,
+			"fakekernel":  cmdFakeKernel,
+			"realkernel":  cmdRealKernel,
+			"mktar":       cmdMkTar,
+			"efivar":      cmdEFIVar,
+			"pathwithout": cmdPathWithout,
 		},
 		Condition: condition,
 	})

@@ -2,11 +2,13 @@ package compress
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -218,4 +220,30 @@ func hugeXZDict(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestCompressorTools checks that a Compressor hands a method to its Tool
+// when it has one, wrapping the Tool's error, and is native otherwise.
+func TestCompressorTools(t *testing.T) {
+	failed := errors.New("xz: out of memory")
+	tools := map[Method]Tool{
+		XZ: func(_ context.Context, dst io.Writer, src io.Reader) error {
+			_, err := io.Copy(dst, io.MultiReader(strings.NewReader("tool:"), src))
+			return err
+		},
+		Zstd: func(context.Context, io.Writer, io.Reader) error { return failed },
+	}
+	c := Compressor{Tools: tools}
+	var buf bytes.Buffer
+	if err := c.Compress(t.Context(), XZ, &buf, strings.NewReader("data")); err != nil || buf.String() != "tool:data" {
+		t.Errorf("xz with a tool: %q, %v; want the tool's output", buf.String(), err)
+	}
+	if err := c.Compress(t.Context(), Zstd, io.Discard, strings.NewReader("data")); !errors.Is(err, failed) ||
+		err.Error() != "compressing with zst: xz: out of memory" {
+		t.Errorf("failing tool: %v", err)
+	}
+	buf.Reset()
+	if err := c.Compress(t.Context(), Gzip, &buf, strings.NewReader("data")); err != nil || Sniff(buf.Bytes()) != Gzip {
+		t.Errorf("gzip without a tool: %v, %q; want native gzip", err, buf.Bytes())
+	}
 }
