@@ -5,7 +5,10 @@
 # For each kernel it builds examples/dkms-example with our dkms into a
 # throw-away sandbox (real headers, the kernel's own compression choice:
 # 6.1 plain .ko, 6.12 .ko.xz; for a kernel whose modules are plain it also
-# builds a .ko.xz variant in a second sandbox), then boots the kernel's
+# builds a .ko.xz variant in a second sandbox; both with xz(1) installed,
+# so xz(1) compresses), and a .ko.xz for every kernel in a third sandbox
+# whose PATH lacks xz, so that our native encoder compresses (the copy
+# booted is named native-*.ko.xz), then boots the kernel's
 # /boot/vmlinuz under QEMU with a tiny busybox initramfs that:
 #   1. insmods each module (kmod 30's insmod, which decompresses .ko.xz in
 #      user space; on kernels with CONFIG_MODULE_DECOMPRESS also a static
@@ -112,7 +115,9 @@ installed() {
 
 # build_modules KVER... builds and installs the example for every kernel
 # in sandbox A; kernels that got a plain .ko are built again in sandbox B,
-# whose install tree holds a *.ko.xz so that dkms compresses with xz.
+# whose install tree holds a *.ko.xz so that dkms compresses with xz(1).
+# Sandbox N does the same for every kernel with a PATH without xz, so that
+# dkms compresses with its native encoder.
 build_modules() {
   local k ks plain=()
   make_sandbox "$W/a" "$@"
@@ -122,16 +127,46 @@ build_modules() {
   for k in "$@"; do
     case $(installed "$W/a" "$k") in *.ko) plain+=("$k") ;; esac
   done
-  [ ${#plain[@]} -gt 0 ] || return 0
-  make_sandbox "$W/b" "${plain[@]}"
-  echo 'int dkms_boot_marker;' | gcc -x c -c -o "$W/marker.ko" -
-  for k in "${plain[@]}"; do
-    mkdir -p "$W/b/modules/$k/kernel"
-    xz -c "$W/marker.ko" >"$W/b/modules/$k/kernel/zz_marker.ko.xz"
+  if [ ${#plain[@]} -gt 0 ]; then
+    xz_sandbox "$W/b" "${plain[@]}"
+    mapfile -t ks < <(kargs "${plain[@]}")
+    sandbox_dkms "$W/b" install dkms_example/1.0 -a x86_64 "${ks[@]}" >"$W/b.log" 2>&1 ||
+      { cat "$W/b.log"; die "dkms install (xz variant) failed"; }
+  fi
+  xz_sandbox "$W/n" "$@"
+  mapfile -t ks < <(kargs "$@")
+  PATH=$(path_without_xz) sandbox_dkms "$W/n" install dkms_example/1.0 -a x86_64 "${ks[@]}" >"$W/n.log" 2>&1 ||
+    { cat "$W/n.log"; die "dkms install (native xz variant) failed"; }
+  for k in "$@"; do
+    case $(installed "$W/n" "$k") in *.ko.xz) ;; *) die "native variant for $k is not .ko.xz" ;; esac
   done
-  mapfile -t ks < <(kargs "${plain[@]}")
-  sandbox_dkms "$W/b" install dkms_example/1.0 -a x86_64 "${ks[@]}" >"$W/b.log" 2>&1 ||
-    { cat "$W/b.log"; die "dkms install (xz variant) failed"; }
+}
+
+# xz_sandbox DIR KVER... makes a sandbox whose install trees hold a
+# *.ko.xz, so that dkms compresses the example with xz.
+xz_sandbox() {
+  local dir=$1 k; shift
+  make_sandbox "$dir" "$@"
+  [ -f "$W/marker.ko" ] || echo 'int dkms_boot_marker;' | gcc -x c -c -o "$W/marker.ko" -
+  for k in "$@"; do
+    mkdir -p "$dir/modules/$k/kernel"
+    xz -c "$W/marker.ko" >"$dir/modules/$k/kernel/zz_marker.ko.xz"
+  done
+}
+
+# path_without_xz prints a directory of links to every program on PATH
+# except xz, made once.
+path_without_xz() {
+  local d f
+  if [ ! -d "$W/noxz" ]; then
+    mkdir "$W/noxz"
+    for d in ${PATH//:/ }; do
+      for f in "$d"/*; do
+        [ "${f##*/}" != xz ] && [ ! -e "$W/noxz/${f##*/}" ] && ln -s "$f" "$W/noxz/${f##*/}"
+      done
+    done
+  fi
+  echo "$W/noxz"
 }
 
 # strip_signature IN OUT writes IN (decompressed) without its appended
@@ -175,15 +210,19 @@ EOF
 # writes the plan: "idx phase file loader expect" lines. Phase 2 runs after
 # sig_enforce is turned on.
 plan_kernel() {
-  local k=$1 r=$2/root f i=0 files=()
+  local k=$1 r=$2/root f name i=0 files=()
   mkdir -p "$r/modules"
   files+=("$(installed "$W/a" "$k")")
   [ ! -d "$W/b/modules/$k" ] || files+=("$(installed "$W/b" "$k")")
+  cp "$(installed "$W/n" "$k")" "$W/native-$k.ko.xz"
+  files+=("$W/native-$k.ko.xz")
   for f in "${files[@]}"; do
-    cp "$f" "$r/modules/"
-    echo "$i 1 ${f##*/} kmod load"; i=$((i + 1))
+    name=${f##*/}
+    [[ $name != native-* ]] || name=native-dkms_example.ko.xz
+    cp "$f" "$r/modules/$name"
+    echo "$i 1 $name kmod load"; i=$((i + 1))
     if [[ $f == *.xz && -x $W/finit ]] && grep -q '^CONFIG_MODULE_DECOMPRESS=y' "/boot/config-$k" 2>/dev/null; then
-      echo "$i 1 ${f##*/} finit load"; i=$((i + 1))
+      echo "$i 1 $name finit load"; i=$((i + 1))
     fi
   done
   strip_signature "${files[0]}" "$r/modules/unsigned.ko"

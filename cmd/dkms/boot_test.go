@@ -18,6 +18,9 @@ const bootTestEnv = "DKMS_TEST_BOOT"
 // QEMU and checks that the signed (and, where the kernel wants it,
 // xz-compressed) modules load, and that with sig_enforce on the kernel
 // rejects them for their unknown key and an unsigned copy as unsigned.
+// The .ko.xz files come both from xz(1) and, built with a PATH without
+// xz, from the native encoder; each is loaded by kmod and, where the
+// kernel decompresses modules itself, by finit_module.
 func TestBootRealKernels(t *testing.T) {
 	if os.Getenv(bootTestEnv) != "1" {
 		t.Skipf("SKIP: set %s=1 to boot the real kernels under QEMU (about 2 minutes)", bootTestEnv)
