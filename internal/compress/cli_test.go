@@ -149,13 +149,14 @@ func checkXZList(t *testing.T, out string) {
 	}
 }
 
-// TestXZSizeNearXZUtils compresses real kernel modules (2 MB of them,
-// from the newest kernel whose modules are .ko.xz) natively and with
-// xz(1): the native file may be at most 10% larger. The encoder choices
-// that matter (match finder, parse) show up here as size, not as time.
+// TestXZSizeNearXZUtils compresses real kernel modules (1 MB of them)
+// natively and with xz(1): the native file may be at most 3% larger (it
+// is about 2% on Debian 12's xz 5.4; the goal is 10%, but a fall back to
+// fast-mode parsing, 8%, must show). The encoder choices that matter
+// (match finder, parse) show up here as size, not as time.
 func TestXZSizeNearXZUtils(t *testing.T) {
 	bin := lookTool(t, "xz")
-	data := realModules(t, 2<<20)
+	data := realModules(t, 1<<20)
 	var native, theirs bytes.Buffer
 	if err := Compress(XZ, &native, bytes.NewReader(data)); err != nil {
 		t.Fatal(err)
@@ -165,8 +166,8 @@ func TestXZSizeNearXZUtils(t *testing.T) {
 	}
 	ratio := float64(native.Len()) / float64(theirs.Len())
 	t.Logf("%d bytes of modules: native %d, xz(1) %d (%.3f)", len(data), native.Len(), theirs.Len(), ratio)
-	if ratio > 1.10 {
-		t.Errorf("native xz is %.1f%% larger than xz(1)'s, want at most 10%%", 100*(ratio-1))
+	if ratio > 1.03 {
+		t.Errorf("native xz is %.1f%% larger than xz(1)'s, want at most 3%%", 100*(ratio-1))
 	}
 }
 

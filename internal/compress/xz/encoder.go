@@ -125,7 +125,7 @@ func (enc *encoder) posState(pos int64) uint32 { return uint32(pos) & (posStates
 func (enc *encoder) literal(pos int64, b, prev, match byte) {
 	e := &enc.rc
 	e.encode(&enc.m.isMatch[enc.state][enc.posState(pos)], 0)
-	probs := &enc.m.literal[(uint32(pos)&(1<<lp-1))<<lc|uint32(prev)>>(8-lc)]
+	probs := &enc.m.literal[litCtx(pos, prev)]
 	sym := uint32(b) | 0x100
 	if enc.state < 7 {
 		for sym < 0x10000 {
@@ -142,6 +142,12 @@ func (enc *encoder) literal(pos int64, b, prev, match byte) {
 		}
 	}
 	enc.state = nextLiteral[enc.state]
+}
+
+// litCtx selects the literal coder from the position and the byte
+// before.
+func litCtx(pos int64, prev byte) uint32 {
+	return (uint32(pos)&(1<<lp-1))<<lc | uint32(prev)>>(8-lc)
 }
 
 var (

@@ -17,18 +17,25 @@ const (
 // first byte; base is the absolute position of buf[0].
 type lzma2 struct {
 	mf     *matchFinder
-	parser fastParser
+	parser parser
 	enc    encoder
 	base   int64
 	coded  int64
 	start  int64
 	out    []byte // finished chunks not yet written
+	// chunkIn is the most input an LZMA chunk takes: chunkInMax, less in
+	// tests, which then see the window slide on little data.
+	chunkIn int64
 
 	needProps, needDictReset, needStateReset bool
 }
 
-func newLZMA2(mf *matchFinder) *lzma2 {
-	z := &lzma2{mf: mf, parser: fastParser{mf: mf}, needProps: true, needDictReset: true}
+func newLZMA2(mf *matchFinder, fast bool, chunkIn int) *lzma2 {
+	z := &lzma2{mf: mf, chunkIn: int64(chunkIn), needProps: true, needDictReset: true}
+	z.parser = &optimalParser{mf: mf}
+	if fast {
+		z.parser = &fastParser{mf: mf}
+	}
 	z.enc.resetState()
 	z.enc.rc.reset()
 	return z
@@ -43,10 +50,10 @@ func (z *lzma2) code(final bool) {
 		stop = mf.end
 	}
 	for cur := int32(z.coded - z.base); cur < stop; cur = int32(z.coded - z.base) {
-		if z.coded-z.start > chunkInMax-maxMatchLen || z.enc.rc.size() > chunkOutMax-opOutMax {
+		if z.coded-z.start > z.chunkIn-maxMatchLen || z.enc.rc.size() > chunkOutMax-opOutMax {
 			z.closeChunk()
 		}
-		op := z.parser.next(cur, &z.enc.reps)
+		op := z.parser.next(cur, z.coded, &z.enc)
 		z.emit(cur, op)
 		z.coded += int64(op.n)
 	}
@@ -55,11 +62,26 @@ func (z *lzma2) code(final bool) {
 	}
 }
 
-// emit codes op at window position cur.
+// emit codes op at window position cur. A new distance that is one of
+// the recent ones is coded as a rep, which is cheaper, and a one-byte
+// match at rep0 as a short rep (the optimal parser returns distances).
 func (z *lzma2) emit(cur int32, op operation) {
 	buf, pos, enc := z.mf.buf, z.coded, &z.enc
-	switch {
-	case op.back == literalOp:
+	if op.back >= 4 {
+		dist := uint32(op.back - 4)
+		for i, r := range enc.reps {
+			if r == dist && (op.n > 1 || i == 0) {
+				enc.rep(pos, i, uint32(op.n))
+				return
+			}
+		}
+		if op.n > 1 {
+			enc.match(pos, dist, uint32(op.n))
+			return
+		}
+		op.back = literalOp // a short rep whose distance is no longer rep0
+	}
+	if op.back == literalOp {
 		var prev, match byte
 		if pos > 0 {
 			prev = buf[cur-1]
@@ -68,11 +90,9 @@ func (z *lzma2) emit(cur int32, op operation) {
 			match = buf[cur-int32(enc.reps[0])-1]
 		}
 		enc.literal(pos, buf[cur], prev, match)
-	case op.back < 4:
-		enc.rep(pos, int(op.back), uint32(op.n))
-	default:
-		enc.match(pos, uint32(op.back-4), uint32(op.n))
+		return
 	}
+	enc.rep(pos, int(op.back), uint32(op.n))
 }
 
 // closeChunk appends the open chunk to out, as LZMA or, when that does not

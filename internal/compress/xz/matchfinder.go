@@ -7,20 +7,23 @@ import (
 
 const (
 	hash3Bits = 16
-	hash4Bits = 20
+	hash4Bits = 18
 	maxDepth  = 1024
 )
 
 // pair is one match: n bytes at distance dist+1.
 type pair struct{ n, dist uint32 }
 
-// matchFinder is a hash-chain match finder over the window buf[:end]
-// (xz's hc4): exact two-byte heads, hashed three- and four-byte heads,
-// and a chain through every position with the same four-byte hash,
-// walked at most depth steps. Positions are indexes into buf, stored plus
-// one so that zero (fresh memory) means none. chain is indexed by position
-// modulo its power-of-two size, so the window slides by multiples of that
-// size only. buf grows up to its maximum as input arrives.
+// matchFinder finds matches in the window buf[:end], as xz's hc4 or bt4
+// do: exact two-byte heads, hashed three- and four-byte heads, and behind
+// each four-byte head either a chain through every earlier position with
+// that hash (hash chain, cheap to update) or a binary tree of them sorted
+// by what follows (binary tree, every update is a search, but a search
+// finds the longest matches in few steps); at most depth steps either way.
+// Positions are indexes into buf, stored plus one so that zero (fresh
+// memory) means none. The chain or tree is indexed by position modulo its
+// power-of-two size, so the window slides by multiples of that size only.
+// buf grows up to its maximum as input arrives.
 type matchFinder struct {
 	buf      []byte
 	bufMax   int
@@ -29,26 +32,32 @@ type matchFinder struct {
 	dictSize int32 // matches are shorter than this distance
 	nice     int32 // a match this long ends the search
 	depth    int
+	tree     bool
 	head2    []int32
 	head3    []int32
 	head4    []int32
-	chain    []int32
+	chain    []int32 // hash chain links, or binary tree child pairs
 	mask     int32
 	found    [maxMatchLen]pair
 }
 
-func newMatchFinder(dictSize, bufMax, nice, depth int) *matchFinder {
+func newMatchFinder(dictSize, bufMax, nice, depth int, tree bool) *matchFinder {
 	chainSize := 1 << bits.Len32(uint32(dictSize-1))
+	links := chainSize
+	if tree {
+		links *= 2
+	}
 	return &matchFinder{
 		buf:      make([]byte, min(bufMax, 1<<16)),
 		bufMax:   bufMax,
 		dictSize: int32(dictSize),
 		nice:     int32(nice),
 		depth:    depth,
+		tree:     tree,
 		head2:    make([]int32, 1<<16),
 		head3:    make([]int32, 1<<hash3Bits),
 		head4:    make([]int32, 1<<hash4Bits),
-		chain:    make([]int32, chainSize),
+		chain:    make([]int32, links),
 		mask:     int32(chainSize - 1),
 	}
 }
@@ -67,25 +76,33 @@ func hashes(b []byte) (h2, h3, h4 uint32) {
 	return v & 0xFFFF, (v & 0xFFFFFF) * 2654435761 >> (32 - hash3Bits), v * 2654435761 >> (32 - hash4Bits)
 }
 
-// insert indexes position p and returns the previous heads for its two-,
-// three- and four-byte prefixes; false when fewer than four bytes follow
-// p, which are never indexed.
-func (mf *matchFinder) insert(p int32) (c2, c3, c4 int32, ok bool) {
+// heads makes p the head for its two-, three- and four-byte prefixes and
+// returns the previous heads; false when fewer than four bytes follow p,
+// which are never indexed.
+func (mf *matchFinder) heads(p int32) (c2, c3, c4 int32, ok bool) {
 	if mf.end-p < 4 {
 		return 0, 0, 0, false
 	}
 	h2, h3, h4 := hashes(mf.buf[p:])
-	c2, c3, c4 = mf.head2[h2]-1, mf.head3[h3]-1, mf.head4[h4]
+	c2, c3, c4 = mf.head2[h2]-1, mf.head3[h3]-1, mf.head4[h4]-1
 	mf.head2[h2], mf.head3[h3], mf.head4[h4] = p+1, p+1, p+1
-	mf.chain[p&mf.mask] = c4
-	return c2, c3, c4 - 1, true
+	return c2, c3, c4, true
 }
 
-// skip indexes the next n positions without searching them.
+// skip indexes the next n positions without searching them (the binary
+// tree searches all the same, to keep its order).
 func (mf *matchFinder) skip(n int32) {
 	for range n {
-		mf.insert(mf.pos)
+		p := mf.pos
 		mf.pos++
+		_, _, c4, ok := mf.heads(p)
+		switch {
+		case !ok:
+		case mf.tree:
+			mf.treeSearch(p, c4, nil, maxMatchLen)
+		default:
+			mf.chain[p&mf.mask] = c4 + 1
+		}
 	}
 }
 
@@ -95,7 +112,7 @@ func (mf *matchFinder) skip(n int32) {
 func (mf *matchFinder) find() []pair {
 	p := mf.pos
 	mf.pos++
-	c2, c3, c4, ok := mf.insert(p)
+	c2, c3, c4, ok := mf.heads(p)
 	if !ok {
 		return nil
 	}
@@ -114,9 +131,18 @@ func (mf *matchFinder) find() []pair {
 	if bestAt >= 0 {
 		best = matchLen(buf, bestAt, p, best, limit)
 		found[len(found)-1].n = uint32(best)
-		if best >= nice {
-			return found
+	}
+	if mf.tree {
+		found = mf.treeSearch(p, c4, found, best)
+		if last := len(found) - 1; last >= 0 && int32(found[last].n) == nice {
+			d := int32(found[last].dist)
+			found[last].n = uint32(matchLen(buf, p-d-1, p, nice, limit))
 		}
+		return found
+	}
+	mf.chain[p&mf.mask] = c4 + 1
+	if best >= nice {
+		return found
 	}
 	best = max(best, 3)
 	for c, d := c4, mf.depth; c >= 0 && d > 0; c, d = mf.chain[c&mf.mask]-1, d-1 {
@@ -135,6 +161,48 @@ func (mf *matchFinder) find() []pair {
 		}
 	}
 	return found
+}
+
+// treeSearch makes p the root of its four-byte hash's binary tree, whose
+// old root is c, appending to found each match longer than best on the
+// way down. The tree orders positions by the (up to nice) bytes that
+// follow them; walking it from the root, p's bytes are compared with
+// positions ever closer to them in that order, and the nodes passed are
+// hung left or right of p. A position whose bytes equal p's up to nice is
+// replaced by p. As in xz, lengths stop at nice; find extends the last.
+func (mf *matchFinder) treeSearch(p, c int32, found []pair, best int32) []pair {
+	buf, son := mf.buf, mf.chain
+	limit := min(mf.end-p, mf.nice)
+	left, right := 2*(p&mf.mask), 2*(p&mf.mask)+1 // slots for smaller, larger
+	lenLeft, lenRight := int32(0), int32(0)       // bytes known equal there
+	for d := mf.depth; ; d-- {
+		if c < 0 || d == 0 || p-c >= mf.dictSize {
+			son[left], son[right] = 0, 0
+			return found
+		}
+		node := 2 * (c & mf.mask)
+		n := min(lenLeft, lenRight)
+		if buf[c+n] == buf[p+n] {
+			n = matchLen(buf, c, p, n+1, limit)
+			if n > best {
+				best = n
+				found = append(found, pair{uint32(n), uint32(p - c - 1)})
+			}
+			if n == limit {
+				son[left], son[right] = son[node], son[node+1]
+				return found
+			}
+		}
+		if buf[c+n] < buf[p+n] {
+			son[left] = c + 1
+			left, lenLeft = node+1, n
+			c = son[node+1] - 1
+		} else {
+			son[right] = c + 1
+			right, lenRight = node, n
+			c = son[node] - 1
+		}
+	}
 }
 
 // matchLen returns how many bytes at a and b agree, counting from n (which

@@ -1,5 +1,11 @@
 package xz
 
+// parser chooses how the bytes at window position cur (absolute position
+// pos) are coded, given the coder's model and recent distances.
+type parser interface {
+	next(cur int32, pos int64, enc *encoder) operation
+}
+
 // An operation the parser chose: a literal (back < 0), a repeat of the
 // recent distance reps[back] (back < 4), or a new match at distance
 // back-4+1; n bytes long.
@@ -28,10 +34,9 @@ type fastParser struct {
 }
 
 // next returns the operation at cur, the next position to code, and
-// leaves the match finder indexed up to its end. reps are the coder's
-// recent distances.
-func (p *fastParser) next(cur int32, reps *[4]uint32) operation {
-	mf := p.mf
+// leaves the match finder indexed up to its end.
+func (p *fastParser) next(cur int32, _ int64, enc *encoder) operation {
+	mf, reps := p.mf, &enc.reps
 	matches := p.ahead
 	if !p.looked {
 		matches = mf.find()

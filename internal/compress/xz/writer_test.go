@@ -49,8 +49,15 @@ func randomBytes(n int) []byte {
 // once when step is 0).
 func encode(t testing.TB, data []byte, o Options, step int) []byte {
 	t.Helper()
+	return encodeChunks(t, data, o, step, chunkInMax)
+}
+
+// encodeChunks is encode with LZMA chunks of at most chunkIn input bytes
+// and a window sized for them, so that a little data makes it slide.
+func encodeChunks(t testing.TB, data []byte, o Options, step, chunkIn int) []byte {
+	t.Helper()
 	var out bytes.Buffer
-	w, err := NewWriter(&out, o)
+	w, err := newWriter(&out, o, chunkIn)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,21 +85,32 @@ func decode(data []byte) ([]byte, error) {
 	return io.ReadAll(r)
 }
 
+// slidingChunk is an LZMA chunk size that makes a window with a 4 KiB
+// dictionary slide every 128 KiB or so.
+const slidingChunk = 1 << 16
+
 var roundTrips = []struct {
-	name string
-	data []byte
-	o    Options
-	step int
+	name    string
+	data    []byte
+	o       Options
+	step    int
+	chunkIn int
 }{
-	{"empty", nil, Options{}, 0},
-	{"one byte", []byte{'a'}, Options{}, 0},
-	{"text", bytes.Repeat([]byte("dkms module compression\n"), 1000), Options{}, 7},
-	{"random: stored chunks", randomBytes(200_000), Options{}, 0},
-	{"module-like", moduleLike(1<<20, 1), Options{}, 4096},
-	{"zeros: longest matches, full chunks", make([]byte, 5<<20), Options{}, 0},
+	{"empty", nil, Options{}, 0, chunkInMax},
+	{"one byte", []byte{'a'}, Options{}, 0, chunkInMax},
+	{"text", bytes.Repeat([]byte("dkms module compression\n"), 1000), Options{}, 7, chunkInMax},
+	{"random: stored chunks", randomBytes(200_000), Options{}, 0, chunkInMax},
+	{"module-like", moduleLike(300_000, 1), Options{}, 4096, chunkInMax},
+	{"zeros: longest matches, full chunks", make([]byte, 300_000), Options{}, 0, slidingChunk},
 	{"random then text: stored chunk then state reset",
-		append(randomBytes(70_000), bytes.Repeat([]byte("abc"), 100_000)...), Options{}, 0},
-	{"small dictionary, window slides", moduleLike(9<<20, 2), Options{DictSize: 4096, Nice: 273, Depth: 4}, 1 << 20},
+		append(randomBytes(70_000), bytes.Repeat([]byte("abc"), 100_000)...), Options{}, 0, chunkInMax},
+	{"window slides", moduleLike(400_000, 2), Options{DictSize: 4096, Nice: 273}, 50_000, slidingChunk},
+	{"window slides, random parts stored", append(moduleLike(300_000, 7), randomBytes(300_000)...),
+		Options{DictSize: 4096}, 0, slidingChunk},
+	{"fast: module-like", moduleLike(300_000, 1), Options{Fast: true}, 4096, chunkInMax},
+	{"fast: random then text", append(randomBytes(70_000), bytes.Repeat([]byte("abc"), 100_000)...),
+		Options{Fast: true}, 0, chunkInMax},
+	{"fast: window slides", moduleLike(400_000, 2), Options{DictSize: 4096, Fast: true}, 50_000, slidingChunk},
 }
 
 // TestRoundTrip decodes what the encoder writes, for inputs that reach
@@ -100,7 +118,7 @@ var roundTrips = []struct {
 func TestRoundTrip(t *testing.T) {
 	for _, tc := range roundTrips {
 		t.Run(tc.name, func(t *testing.T) {
-			enc := encode(t, tc.data, tc.o, tc.step)
+			enc := encodeChunks(t, tc.data, tc.o, tc.step, tc.chunkIn)
 			got, err := decode(enc)
 			if err != nil {
 				t.Fatalf("decoding: %v", err)
@@ -114,14 +132,28 @@ func TestRoundTrip(t *testing.T) {
 }
 
 // TestSameOutputWhateverTheWrites checks that the output depends on the
-// data only, not on how it was handed in.
+// data only, not on how it was handed in or when the window slides.
 func TestSameOutputWhateverTheWrites(t *testing.T) {
-	data := moduleLike(3<<20, 3)
-	want := encode(t, data, Options{}, 0)
-	for _, step := range []int{1 << 20, 65_537, 1000} {
-		if got := encode(t, data, Options{}, step); !bytes.Equal(got, want) {
-			t.Errorf("writes of %d bytes: %d bytes of output, want the %d of one write", step, len(got), len(want))
+	data := moduleLike(400_000, 3)
+	for _, o := range []Options{{DictSize: 4096}, {DictSize: 4096, Fast: true}} {
+		want := encodeChunks(t, data, o, 0, slidingChunk)
+		for _, step := range []int{65_537, 1000} {
+			if got := encodeChunks(t, data, o, step, slidingChunk); !bytes.Equal(got, want) {
+				t.Errorf("%+v, writes of %d bytes: %d bytes of output, want the %d of one write", o, step, len(got), len(want))
+			}
 		}
+	}
+}
+
+// TestOptimalBeatsFast checks that the default (binary tree, optimal
+// parse) does what it is there for on module-like data: clearly smaller
+// output than fast mode.
+func TestOptimalBeatsFast(t *testing.T) {
+	data := moduleLike(300_000, 4)
+	optimal, fast := len(encode(t, data, Options{}, 0)), len(encode(t, data, Options{Fast: true}, 0))
+	t.Logf("optimal %d bytes, fast %d", optimal, fast)
+	if float64(optimal) > 0.98*float64(fast) {
+		t.Errorf("optimal parse gives %d bytes, fast mode %d: want at least 2%% less", optimal, fast)
 	}
 }
 
