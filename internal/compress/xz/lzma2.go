@@ -9,7 +9,13 @@ const (
 	chunkOutMax  = 1 << 16
 	rawChunkMax  = 1 << 16
 	opOutMax     = 32 // bytes one operation can add to a chunk, rounded up
-	lookaheadMin = maxMatchLen + 8
+	// lookaheadMin is how many bytes must follow the next byte to code
+	// before more input is awaited: a search (at most at the position
+	// before that one, see the parsers) and every position a match then
+	// skips see at least maxMatchLen bytes. A binary tree must never
+	// order positions by fewer bytes than the nice length while more data
+	// may still come.
+	lookaheadMin = 2*maxMatchLen + 8
 )
 
 // lzma2 turns the window into LZMA2 chunks. coded is the absolute stream
@@ -53,7 +59,7 @@ func (z *lzma2) code(final bool) {
 		if z.coded-z.start > z.chunkIn-maxMatchLen || z.enc.rc.size() > chunkOutMax-opOutMax {
 			z.closeChunk()
 		}
-		op := z.parser.next(cur, z.coded, &z.enc)
+		op := z.parser.next(cur, stop, z.coded, &z.enc)
 		z.emit(cur, op)
 		z.coded += int64(op.n)
 	}

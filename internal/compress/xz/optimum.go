@@ -41,13 +41,13 @@ type optimalParser struct {
 const priceRefresh = 128
 
 // next returns the operation at cur, absolute position pos.
-func (p *optimalParser) next(cur int32, pos int64, enc *encoder) operation {
+func (p *optimalParser) next(cur, stop int32, pos int64, enc *encoder) operation {
 	if len(p.queue) == 0 {
 		if p.since <= 0 {
 			p.prices.update(&enc.m)
 			p.since = priceRefresh
 		}
-		p.queue = p.optimize(cur, pos, enc)
+		p.queue = p.optimize(cur, stop, pos, enc)
 	}
 	op := p.queue[0]
 	p.queue = p.queue[1:]
@@ -57,9 +57,9 @@ func (p *optimalParser) next(cur int32, pos int64, enc *encoder) operation {
 	return op
 }
 
-// optimize returns the cheapest path from cur found as described on the
-// type.
-func (p *optimalParser) optimize(start int32, pos int64, enc *encoder) []operation {
+// optimize returns the cheapest path from start found as described on
+// the type, ending before stop.
+func (p *optimalParser) optimize(start, stop int32, pos int64, enc *encoder) []operation {
 	mf := p.mf
 	matches := p.ahead
 	if !p.looked {
@@ -79,7 +79,7 @@ func (p *optimalParser) optimize(start int32, pos int64, enc *encoder) []operati
 	p.nodes[1].price = infinity
 	lenEnd := p.relax(0, start, pos, matches, &enc.m, 1)
 	for cur := int32(1); ; cur++ {
-		if cur >= lenEnd || cur >= optMax {
+		if cur >= lenEnd || cur >= optMax || start+cur >= stop {
 			return p.backtrack(cur)
 		}
 		matches = mf.find()

@@ -1,9 +1,11 @@
 package xz
 
 // parser chooses how the bytes at window position cur (absolute position
-// pos) are coded, given the coder's model and recent distances.
+// pos) are coded, given the coder's model and recent distances. It
+// searches for matches at positions before stop only, except for the
+// one after cur.
 type parser interface {
-	next(cur int32, pos int64, enc *encoder) operation
+	next(cur, stop int32, pos int64, enc *encoder) operation
 }
 
 // An operation the parser chose: a literal (back < 0), a repeat of the
@@ -35,7 +37,7 @@ type fastParser struct {
 
 // next returns the operation at cur, the next position to code, and
 // leaves the match finder indexed up to its end.
-func (p *fastParser) next(cur int32, _ int64, enc *encoder) operation {
+func (p *fastParser) next(cur, _ int32, _ int64, enc *encoder) operation {
 	mf, reps := p.mf, &enc.reps
 	matches := p.ahead
 	if !p.looked {
