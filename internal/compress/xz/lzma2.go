@@ -5,10 +5,10 @@ import "encoding/binary"
 // LZMA2 chunk limits: an LZMA chunk holds at most 2 MiB of input and
 // 64 KiB of output, an uncompressed chunk at most 64 KiB.
 const (
-	chunkInMax   = 1 << 21
-	chunkOutMax  = 1 << 16
-	rawChunkMax  = 1 << 16
-	opOutMax     = 32 // bytes one operation can add to a chunk, rounded up
+	chunkInMax  = 1 << 21
+	chunkOutMax = 1 << 16
+	rawChunkMax = 1 << 16
+	opOutMax    = 32 // bytes one operation can add to a chunk, rounded up
 	// lookaheadMin is how many bytes must follow the next byte to code
 	// before more input is awaited: a search (at most at the position
 	// before that one, see the parsers) and every position a match then
