@@ -6,8 +6,10 @@
 # kernel's amdgpu.ko (29 MB) and usbcore.ko (0.9 MB).
 #
 # Usage: bench/xz.sh [runs, default 3] [MODULE.ko[.xz]...]
-# Times are the median of the runs, wall clock, one thread each; the
-# machine's load shows in them, so compare columns of the same run only.
+# For each encoder: compressed bytes, ratio to xz(1), and the median over
+# the runs of the wall time (s) and of the CPU time (cpu, user+system of
+# all threads: ours searches matches in a second goroutine). The
+# machine's load shows in the times: compare columns of one run only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -23,37 +25,52 @@ trap 'rm -rf "$work"' EXIT
 # median prints the middle of its arguments.
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-# xz_times IN prints the compressed size and the median seconds of xz(1).
-xz_times() {
-	local t=() i s e
+# xz_run IN prints xz(1)'s compressed size, median wall and CPU seconds.
+xz_run() {
+	local walls=() cpus=() i e u s
 	for ((i = 0; i < runs; i++)); do
-		s=$(date +%s.%N)
-		xz --check=crc32 --lzma2=dict=1MiB -c "$1" >"$work/out.xz"
-		e=$(date +%s.%N)
-		t+=("$(echo "$e - $s" | bc)")
+		/usr/bin/time -f '%e %U %S' -o "$work/time" \
+			xz --check=crc32 --lzma2=dict=1MiB -c "$1" >"$work/out.xz"
+		read -r e u s <"$work/time"
+		walls+=("$e")
+		cpus+=("$(echo "$u + $s" | bc)")
 	done
-	echo "$(stat -c %s "$work/out.xz") $(median "${t[@]}")"
+	echo "$(stat -c %s "$work/out.xz") $(median "${walls[@]}") $(median "${cpus[@]}")"
+}
+
+# go_run IN prints "name bytes wall cpu" for each Go encoder (mean of the
+# runs, as go test reports it).
+go_run() {
+	DKMS_BENCH_XZ_INPUT=$1 "$work/xz.test" -test.run '^$' \
+		-test.bench '^BenchmarkEncode$' -test.benchtime "${runs}x" |
+		awk '/^BenchmarkEncode\// {
+			split($1, a, "[/-]")
+			for (i = 3; i < NF; i++) {
+				if ($(i+1) == "ns/op") ns = $i
+				if ($(i+1) == "cpu-ns/op") cpu = $i
+				if ($(i+1) == "out-bytes") ob = $i
+			}
+			printf "%s %d %.2f %.2f\n", a[2], ob, ns / 1e9, cpu / 1e9
+		}'
 }
 
 go test -c -o "$work/xz.test" ./internal/compress/xz
-printf '%-14s %10s | %10s %7s | %10s %7s %6s | %10s %7s %6s\n' module bytes \
-	'xz(1)' s native s ratio ulikunitz s ratio
+printf '%-9s %9s | %9s %6s %6s | %9s %5s %6s %6s | %9s %5s %6s %6s\n' module bytes \
+	'xz(1)' s cpu native ratio s cpu ulikunitz ratio s cpu
 for m in "${mods[@]}"; do
 	case $m in
 	*.xz) xz -dc "$m" >"$work/in" ;;
 	*) cp "$m" "$work/in" ;;
 	esac
-	read -r xsize xtime < <(xz_times "$work/in")
-	declare -A size=() secs=()
-	while read -r name _ ns bytes; do
-		size[$name]=$bytes
-		secs[$name]=$(echo "scale=3; $ns / 1000000000" | bc)
-	done < <(DKMS_BENCH_XZ_INPUT=$work/in "$work/xz.test" -test.run '^$' \
-		-test.bench '^BenchmarkEncode$' -test.benchtime "${runs}x" |
-		awk '/^BenchmarkEncode\// {split($1, a, "[/-]"); for (i = 1; i <= NF; i++) if ($(i+1) == "ns/op") ns = $i; else if ($(i+1) == "out-bytes") ob = $i; print a[2], $2, ns, ob}')
+	read -r xsize xwall xcpu < <(xz_run "$work/in")
+	declare -A size=() wall=() cpu=()
+	while read -r name bytes w c; do
+		size[$name]=$bytes wall[$name]=$w cpu[$name]=$c
+	done < <(go_run "$work/in")
 	name=$(basename "$m")
-	printf '%-14s %10d | %10d %7.2f | %10d %7.2f %6.3f | %10d %7.2f %6.3f\n' "${name%%.*}" \
-		"$(stat -c %s "$work/in")" "$xsize" "$xtime" \
-		"${size[native]}" "${secs[native]}" "$(echo "scale=3; ${size[native]} / $xsize" | bc)" \
-		"${size[ulikunitz]}" "${secs[ulikunitz]}" "$(echo "scale=3; ${size[ulikunitz]} / $xsize" | bc)"
+	printf '%-9s %9d | %9d %6.2f %6.2f' "${name%%.*}" "$(stat -c %s "$work/in")" "$xsize" "$xwall" "$xcpu"
+	for e in native ulikunitz; do
+		printf ' | %9d %5.3f %6.2f %6.2f' "${size[$e]}" "$(echo "scale=3; ${size[$e]} / $xsize" | bc)" "${wall[$e]}" "${cpu[$e]}"
+	done
+	echo
 done

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"os"
+	"syscall"
 	"testing"
+	"time"
 
 	ulxz "github.com/ulikunitz/xz"
 )
@@ -45,7 +47,8 @@ func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p
 
 // BenchmarkEncode compresses the file named by DKMS_BENCH_XZ_INPUT
 // (bench/xz.sh sets it to real modules), else 4 MB of module-like data,
-// reporting the compressed size as out-bytes.
+// reporting the compressed size as out-bytes and the process's CPU time
+// (all threads) per operation as cpu-ns/op, next to the wall time.
 func BenchmarkEncode(b *testing.B) {
 	data := moduleLike(4<<20, 5)
 	if path := os.Getenv("DKMS_BENCH_XZ_INPUT"); path != "" {
@@ -58,15 +61,26 @@ func BenchmarkEncode(b *testing.B) {
 		b.Run(enc.name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			var out countWriter
+			cpu0 := cpuTime()
 			for b.Loop() {
 				out = countWriter{}
 				if err := enc.encode(&out, data); err != nil {
 					b.Fatal(err)
 				}
 			}
+			b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 			b.ReportMetric(float64(out.n), "out-bytes")
 		})
 	}
+}
+
+// cpuTime is the user and system time the process has used so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // TestBenchEncodersRoundTrip keeps the benchmark's encoders honest.

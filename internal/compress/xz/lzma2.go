@@ -24,6 +24,7 @@ const (
 type lzma2 struct {
 	mf     *matchFinder
 	parser parser
+	pf     *prefetcher // with the optimal parser
 	enc    encoder
 	base   int64
 	coded  int64
@@ -38,9 +39,11 @@ type lzma2 struct {
 
 func newLZMA2(mf *matchFinder, fast bool, chunkIn int) *lzma2 {
 	z := &lzma2{mf: mf, chunkIn: int64(chunkIn), needProps: true, needDictReset: true}
-	z.parser = &optimalParser{mf: mf}
 	if fast {
 		z.parser = &fastParser{mf: mf}
+	} else {
+		z.pf = newPrefetcher(mf)
+		z.parser = &optimalParser{mf: mf, src: z.pf}
 	}
 	z.enc.resetState()
 	z.enc.rc.reset()
@@ -54,6 +57,11 @@ func (z *lzma2) code(final bool) {
 	stop := mf.end - lookaheadMin
 	if final {
 		stop = mf.end
+	}
+	if z.pf != nil {
+		// Positions a match may skip lie before stop + maxMatchLen - 1.
+		z.pf.start(min(stop+maxMatchLen, mf.end))
+		defer z.pf.finish()
 	}
 	for cur := int32(z.coded - z.base); cur < stop; cur = int32(z.coded - z.base) {
 		if z.coded-z.start > z.chunkIn-maxMatchLen || z.enc.rc.size() > chunkOutMax-opOutMax {

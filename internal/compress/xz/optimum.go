@@ -25,7 +25,8 @@ type optNode struct {
 // (literal then rep0, match then literal then rep0): tried, the first
 // gained nothing on kernel modules.
 type optimalParser struct {
-	mf     *matchFinder
+	mf     *matchFinder // buf, end, nice: read only
+	src    matchSource
 	prices priceTables
 	nodes  [optMax + maxMatchLen + 1]optNode
 	queue  []operation // the rest of the chosen path
@@ -63,7 +64,7 @@ func (p *optimalParser) optimize(start, stop int32, pos int64, enc *encoder) []o
 	mf := p.mf
 	matches := p.ahead
 	if !p.looked {
-		matches = mf.find()
+		matches = p.src.find()
 	}
 	p.looked = false
 	avail := min(mf.end-start, maxMatchLen)
@@ -82,7 +83,7 @@ func (p *optimalParser) optimize(start, stop int32, pos int64, enc *encoder) []o
 		if cur >= lenEnd || cur >= optMax || start+cur >= stop {
 			return p.backtrack(cur)
 		}
-		matches = mf.find()
+		matches = p.src.find()
 		if len(matches) > 0 && int32(matches[len(matches)-1].n) >= min(mf.nice, mf.end-(start+cur)) {
 			p.ahead, p.looked = matches, true
 			return p.backtrack(cur)
@@ -106,14 +107,14 @@ func (p *optimalParser) long(start int32, matches []pair, nice int32, reps *[4]u
 		if b >= 0 && buf[b] == buf[start] && buf[b+1] == buf[start+1] {
 			if n := matchLen(buf, b, start, 2, nice); n >= nice {
 				n = matchLen(buf, b, start, n, min(p.mf.end-start, maxMatchLen))
-				p.mf.skip(n - 1)
+				p.src.skip(n - 1)
 				return operation{int32(r) + 4, n}, true
 			}
 		}
 	}
 	if len(matches) > 0 {
 		if last := matches[len(matches)-1]; int32(last.n) >= nice {
-			p.mf.skip(int32(last.n) - 1)
+			p.src.skip(int32(last.n) - 1)
 			return operation{int32(last.dist) + 4, int32(last.n)}, true
 		}
 	}

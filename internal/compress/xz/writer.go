@@ -43,7 +43,7 @@ type Options struct {
 const (
 	DefaultDictSize  = 1 << 20
 	DefaultNice      = 64
-	DefaultDepth     = 24
+	DefaultDepth     = 16
 	DefaultFastDepth = 48
 )
 
