@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # xz.sh: size and time of xz compression, xz(1) next to our native
-# encoder (internal/compress/xz) and to github.com/ulikunitz/xz's, which
-# dkms used before, with the parameters kbuild and dkms use
+# encoder (internal/compress/xz; default and fast mode) and to
+# github.com/ulikunitz/xz's, which dkms used before, with the parameters kbuild and dkms use
 # (--check=crc32 --lzma2=dict=1MiB), on real modules: by default the 6.12
 # kernel's amdgpu.ko (29 MB) and usbcore.ko (0.9 MB).
 #
@@ -55,8 +55,9 @@ go_run() {
 }
 
 go test -c -o "$work/xz.test" ./internal/compress/xz
-printf '%-9s %9s | %9s %6s %6s | %9s %5s %6s %6s | %9s %5s %6s %6s\n' module bytes \
-	'xz(1)' s cpu native ratio s cpu ulikunitz ratio s cpu
+printf '%-9s %9s | %9s %6s %6s' module bytes 'xz(1)' s cpu
+for e in native fast ulikunitz; do printf ' | %9s %5s %6s %6s' "$e" ratio s cpu; done
+echo
 for m in "${mods[@]}"; do
 	case $m in
 	*.xz) xz -dc "$m" >"$work/in" ;;
@@ -69,7 +70,7 @@ for m in "${mods[@]}"; do
 	done < <(go_run "$work/in")
 	name=$(basename "$m")
 	printf '%-9s %9d | %9d %6.2f %6.2f' "${name%%.*}" "$(stat -c %s "$work/in")" "$xsize" "$xwall" "$xcpu"
-	for e in native ulikunitz; do
+	for e in native fast ulikunitz; do
 		printf ' | %9d %5.3f %6.2f %6.2f' "${size[$e]}" "$(echo "scale=3; ${size[$e]} / $xsize" | bc)" "${wall[$e]}" "${cpu[$e]}"
 	done
 	echo

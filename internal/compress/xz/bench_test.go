@@ -12,21 +12,14 @@ import (
 )
 
 // benchEncoders are the encoders bench/xz.sh compares with xz(1): ours,
-// and github.com/ulikunitz/xz's writer, which dkms used before.
+// in its default and fast modes, and github.com/ulikunitz/xz's writer,
+// which dkms used before.
 var benchEncoders = []struct {
 	name   string
 	encode func(w io.Writer, data []byte) error
 }{
-	{"native", func(w io.Writer, data []byte) error {
-		xw, err := NewWriter(w, Options{})
-		if err != nil {
-			return err
-		}
-		if _, err := xw.Write(data); err != nil {
-			return err
-		}
-		return xw.Close()
-	}},
+	{"native", func(w io.Writer, data []byte) error { return encodeAll(w, data, Options{}) }},
+	{"fast", func(w io.Writer, data []byte) error { return encodeAll(w, data, Options{Fast: true}) }},
 	{"ulikunitz", func(w io.Writer, data []byte) error {
 		cfg := ulxz.WriterConfig{DictCap: DefaultDictSize, CheckSum: ulxz.CRC32}
 		xw, err := cfg.NewWriter(w)
@@ -38,6 +31,17 @@ var benchEncoders = []struct {
 		}
 		return xw.Close()
 	}},
+}
+
+func encodeAll(w io.Writer, data []byte, o Options) error {
+	xw, err := NewWriter(w, o)
+	if err != nil {
+		return err
+	}
+	if _, err := xw.Write(data); err != nil {
+		return err
+	}
+	return xw.Close()
 }
 
 // countWriter counts what is written to it.
