@@ -5,41 +5,17 @@ import (
 	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/compress/compresstest"
 )
 
-// moduleLike returns n deterministic bytes with the texture of a kernel
-// module: runs of zero padding, repeated symbol-like strings and code-like
-// noise, so compression ratios and speeds resemble real .ko files.
-func moduleLike(n int) []byte {
-	rng := rand.New(rand.NewPCG(1, uint64(n)))
-	words := []string{"__ksymtab_", "module_param", "kmalloc", "printk", ".text", ".rodata",
-		"license=GPL", "vermagic=6.1.0-56-amd64 SMP preempt mod_unload modversions ", "\x48\x89\xe5", "\xc3\x90\x90"}
-	b := make([]byte, 0, n+64)
-	for len(b) < n {
-		switch rng.IntN(4) {
-		case 0:
-			b = append(b, make([]byte, rng.IntN(64))...)
-		case 1:
-			b = append(b, words[rng.IntN(len(words))]...)
-		default:
-			for range rng.IntN(32) {
-				b = append(b, byte(rng.IntN(256)))
-			}
-		}
-	}
-	return b[:n]
-}
+func moduleLike(n int) []byte { return compresstest.ModuleLike(n, 1) }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{2, 3}).Read(b)
-	return b
-}
+func randomBytes(n int) []byte { return compresstest.Random(n, 2) }
 
 var inputs = map[string][]byte{
 	"empty":  {},

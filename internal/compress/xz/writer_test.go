@@ -6,44 +6,15 @@ import (
 	"encoding/hex"
 	"hash/crc32"
 	"io"
-	"math/rand/v2"
 	"testing"
 
+	"github.com/dkms-go/dkms/internal/compress/compresstest"
 	ulxz "github.com/ulikunitz/xz"
 )
 
-// moduleLike returns n deterministic bytes with some of the texture of a
-// kernel module: zero runs, repeated symbol names, code-like noise.
-func moduleLike(n int, seed uint64) []byte {
-	rng := rand.New(rand.NewPCG(seed, uint64(n)))
-	words := []string{"__ksymtab_", "module_param", "kmalloc", "printk", ".text", ".rodata",
-		"license=GPL", "\x48\x89\xe5", "\xc3\x90\x90", "\xe8\x00\x00\x00\x00"}
-	b := make([]byte, 0, n+64)
-	for len(b) < n {
-		switch rng.IntN(4) {
-		case 0:
-			b = append(b, make([]byte, rng.IntN(64))...)
-		case 1:
-			b = append(b, words[rng.IntN(len(words))]...)
-		case 2:
-			if len(b) > 300 { // an older stretch again, as code repeats
-				at := rng.IntN(len(b) - 260)
-				b = append(b, b[at:at+2+rng.IntN(250)]...)
-			}
-		default:
-			for range rng.IntN(32) {
-				b = append(b, byte(rng.IntN(256)))
-			}
-		}
-	}
-	return b[:n]
-}
+func moduleLike(n int, seed uint64) []byte { return compresstest.ModuleLike(n, seed) }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{7}).Read(b)
-	return b
-}
+func randomBytes(n int) []byte { return compresstest.Random(n, 7) }
 
 // encode compresses data with o, in writes of at most step bytes (all at
 // once when step is 0).
