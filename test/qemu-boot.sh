@@ -8,13 +8,19 @@
 # builds a .ko.xz variant in a second sandbox; both with xz(1) installed,
 # so xz(1) compresses), and a .ko.xz for every kernel in a third sandbox
 # whose PATH lacks xz, so that our native encoder compresses (the copy
-# booted is named native-*.ko.xz), then boots the kernel's
+# booted is named native-*.ko.xz); in a fourth, also without xz, it
+# "builds" the kernel's own ext4 and its dependencies (crc16, mbcache,
+# jbd2; ext4 is 2.4 MB, several LZMA2 chunks), their signatures cut off,
+# so that dkms signs and natively compresses real, large modules (booted
+# as big-*.ko.xz). Then it boots the kernel's
 # /boot/vmlinuz under QEMU with a tiny busybox initramfs that:
 #   1. insmods each module (kmod 30's insmod, which decompresses .ko.xz in
 #      user space; on kernels with CONFIG_MODULE_DECOMPRESS also a static
 #      finit_module(MODULE_INIT_COMPRESSED_FILE) loader, so the kernel
 #      itself decompresses) and checks /proc/modules and the kernel log
-#      for "dkms_example: loaded, version 1.0";
+#      for "dkms_example: loaded, version 1.0"; the big-* modules are
+#      loaded in dependency order (by the kernel's decompressor where it
+#      has one) and must stay in /proc/modules;
 #   2. turns on module.sig_enforce at run time and loads the module again,
 #      plus a copy with the signature cut off: the kernel must reject ours
 #      as signed by an unknown key ("Loading of module with unavailable key
@@ -140,6 +146,44 @@ build_modules() {
   for k in "$@"; do
     case $(installed "$W/n" "$k") in *.ko.xz) ;; *) die "native variant for $k is not .ko.xz" ;; esac
   done
+  big_modules "$@"
+}
+
+# BIG lists real modules, dependencies first, that big_modules has dkms
+# sign and compress natively.
+BIG=(crc16 mbcache jbd2 ext4)
+
+# big_modules KVER... builds and installs a dkms package whose MAKE copies
+# the kernel's own BIG modules (signatures cut off) in sandbox X, with a
+# PATH without xz.
+big_modules() {
+  local k m f ks i=0
+  xz_sandbox "$W/x" "$@"
+  rm -rf "$W/x/src/dkms_example-1.0"
+  mkdir -p "$W/x/src/bigmod-1.0"
+  {
+    echo 'PACKAGE_NAME=bigmod'
+    echo 'PACKAGE_VERSION=1.0'
+    echo "MAKE[0]=\"cp $W/big/\$kernelver/*.ko .\""
+    echo 'CLEAN=true'
+    for m in "${BIG[@]}"; do
+      echo "BUILT_MODULE_NAME[$i]=$m"
+      echo "DEST_MODULE_LOCATION[$i]=/updates"
+      i=$((i + 1))
+    done
+  } >"$W/x/src/bigmod-1.0/dkms.conf"
+  echo 'The modules are copied from the kernel by MAKE.' >"$W/x/src/bigmod-1.0/README"
+  for k in "$@"; do
+    mkdir -p "$W/big/$k"
+    for m in "${BIG[@]}"; do
+      f=$(find "/lib/modules/$k/kernel" -name "$m.ko*" | head -1)
+      [ -n "$f" ] || die "no $m module for $k"
+      strip_signature "$f" "$W/big/$k/$m.ko"
+    done
+  done
+  mapfile -t ks < <(kargs "$@")
+  PATH=$(path_without_xz) sandbox_dkms "$W/x" install bigmod/1.0 -a x86_64 "${ks[@]}" >"$W/x.log" 2>&1 ||
+    { cat "$W/x.log"; die "dkms install (big native modules) failed"; }
 }
 
 # xz_sandbox DIR KVER... makes a sandbox whose install trees hold a
@@ -210,7 +254,7 @@ EOF
 # writes the plan: "idx phase file loader expect" lines. Phase 2 runs after
 # sig_enforce is turned on.
 plan_kernel() {
-  local k=$1 r=$2/root f name i=0 files=()
+  local k=$1 r=$2/root f m name loader i=0 files=()
   mkdir -p "$r/modules"
   files+=("$(installed "$W/a" "$k")")
   [ ! -d "$W/b/modules/$k" ] || files+=("$(installed "$W/b" "$k")")
@@ -224,6 +268,14 @@ plan_kernel() {
     if [[ $f == *.xz && -x $W/finit ]] && grep -q '^CONFIG_MODULE_DECOMPRESS=y' "/boot/config-$k" 2>/dev/null; then
       echo "$i 1 $name finit load"; i=$((i + 1))
     fi
+  done
+  for m in "${BIG[@]}"; do
+    f=$W/x/modules/$k/updates/dkms/$m.ko.xz
+    [ -f "$f" ] || die "dkms did not install $f"
+    cp "$f" "$r/modules/big-$m.ko.xz"
+    loader=kmod
+    if [[ -x $W/finit ]] && grep -q '^CONFIG_MODULE_DECOMPRESS=y' "/boot/config-$k" 2>/dev/null; then loader=finit; fi
+    echo "$i 1 big-$m.ko.xz $loader resident $m"; i=$((i + 1))
   done
   strip_signature "${files[0]}" "$r/modules/unsigned.ko"
   echo "$i 2 ${files[0]##*/} kmod reject-key"; i=$((i + 1))
@@ -259,7 +311,7 @@ exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "QB-BOOT $(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)"
-while read -r idx phase file loader expect; do
+while read -r idx phase file loader expect mod; do
   if [ "$phase" = 2 ] && [ -z "$enforced" ]; then
     echo 1 >/sys/module/module/parameters/sig_enforce
     enforced=$(cat /sys/module/module/parameters/sig_enforce)
@@ -268,7 +320,8 @@ while read -r idx phase file loader expect; do
   n=$(dmesg | wc -l)
   if [ "$loader" = finit ]; then out=$(finit "/modules/$file" 2>&1); else out=$(/kmod/insmod "/modules/$file" 2>&1); fi
   rc=$?
-  if grep -q '^dkms_example ' /proc/modules; then st=LOADED; rmmod dkms_example; else st=NOT_LOADED; fi
+  mod=${mod:-dkms_example}
+  if grep -q "^$mod " /proc/modules; then st=LOADED; [ "$mod" != dkms_example ] || rmmod dkms_example; else st=NOT_LOADED; fi
   [ -z "$out" ] || echo "$out" | sed "s/^/QB-OUT $idx /"
   dmesg | tail -n +$((n + 1)) | sed "s/^/QB-KMSG $idx /"
   echo "QB-RESULT $idx $st rc=$rc $loader $file expect=$expect"
@@ -312,6 +365,7 @@ check_step() {
       ! grep -q 'Loading of unsigned module' <<<"$kmsg" ;;
     reject-key) grep -q "^QB-RESULT $idx NOT_LOADED " "$log" &&
       grep -q 'Loading of module with unavailable key is rejected' <<<"$kmsg" ;;
+    resident) grep -q "^QB-RESULT $idx LOADED " "$log" ;;
     reject-unsigned) grep -q "^QB-RESULT $idx NOT_LOADED " "$log" &&
       grep -q 'Loading of unsigned module is rejected' <<<"$kmsg" ;;
     *) return 1 ;;
@@ -321,12 +375,12 @@ check_step() {
 # verdict KVER STAGE LOG prints each step with its kernel messages and
 # returns non-zero when any step failed or the guest did not finish.
 verdict() {
-  local log=$3.clean idx file loader expect bad=0
+  local log=$3.clean idx file loader expect mod bad=0
   tr -d '\r' <"$3" >"$log"
   grep -q '^QB-DONE' "$log" || { echo "  guest did not finish (log: $3)"; tail -n 20 "$log" | sed 's/^/  | /'; return 1; }
-  while read -r idx _ file loader expect; do
-    if check_step "$log" "$idx" "$expect"; then echo "  ok   $loader $file: $expect"
-    else echo "  FAIL $loader $file: $expect"; bad=1; fi
+  while read -r idx _ file loader expect mod; do
+    if check_step "$log" "$idx" "$expect"; then echo "  ok   $loader $file: $expect${mod:+ $mod}"
+    else echo "  FAIL $loader $file: $expect${mod:+ $mod}"; bad=1; fi
     grep "^QB-\(OUT\|KMSG\) $idx " "$log" | sed 's/^QB-[A-Z]* [0-9]* /       /'
   done <"$2/root/modules/plan"
   echo "  $(grep -m1 '^QB-ENFORCE' "$log" | sed 's/QB-ENFORCE/sig_enforce after switch:/')" \
