@@ -101,16 +101,9 @@ func (p *optimalParser) single(op operation) []operation {
 // long returns a rep or new match at start at least nice long, which is
 // taken without weighing alternatives, as xz does.
 func (p *optimalParser) long(start int32, matches []pair, nice int32, reps *[4]uint32) (operation, bool) {
-	buf := p.mf.buf
-	for _, r := range reps {
-		b := start - int32(r) - 1
-		if b >= 0 && buf[b] == buf[start] && buf[b+1] == buf[start+1] {
-			if n := matchLen(buf, b, start, 2, nice); n >= nice {
-				n = matchLen(buf, b, start, n, min(p.mf.end-start, maxMatchLen))
-				p.src.skip(n - 1)
-				return operation{int32(r) + 4, n}, true
-			}
-		}
+	if n, i := longestRep(p.mf.buf, start, min(p.mf.end-start, maxMatchLen), nice, reps); n >= nice {
+		p.src.skip(n - 1)
+		return operation{int32(reps[i]) + 4, n}, true
 	}
 	if len(matches) > 0 {
 		if last := matches[len(matches)-1]; int32(last.n) >= nice {

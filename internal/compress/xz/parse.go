@@ -48,65 +48,79 @@ func (p *fastParser) next(cur, _ int32, _ int64, enc *encoder) operation {
 	if avail < 2 {
 		return operation{literalOp, 1}
 	}
-	buf, nice := mf.buf, min(mf.nice, avail)
-	repLen, repIdx := int32(0), int32(0)
-	for i, r := range reps {
-		b := cur - int32(r) - 1
-		if b < 0 || buf[b] != buf[cur] || buf[b+1] != buf[cur+1] {
-			continue
-		}
-		n := matchLen(buf, b, cur, 2, avail)
-		if n >= nice {
-			mf.skip(n - 1)
-			return operation{int32(i), n}
-		}
-		if n > repLen {
-			repLen, repIdx = n, int32(i)
-		}
+	nice := min(mf.nice, avail)
+	repLen, repIdx := longestRep(mf.buf, cur, avail, nice, reps)
+	if repLen >= nice {
+		mf.skip(repLen - 1)
+		return operation{repIdx, repLen}
 	}
-	mainLen, mainDist := int32(0), uint32(0)
-	if len(matches) > 0 {
-		last := matches[len(matches)-1]
-		mainLen, mainDist = int32(last.n), last.dist
-		if mainLen >= nice {
-			mf.skip(mainLen - 1)
-			return operation{int32(mainDist) + 4, mainLen}
-		}
-		for len(matches) > 1 && mainLen == int32(matches[len(matches)-2].n)+1 {
-			if !farther(matches[len(matches)-2].dist, mainDist) {
-				break
-			}
-			matches = matches[:len(matches)-1]
-			last = matches[len(matches)-1]
-			mainLen, mainDist = int32(last.n), last.dist
-		}
-		if mainLen == 2 && mainDist >= 0x80 {
-			mainLen = 1
-		}
+	if n := len(matches); n > 0 && int32(matches[n-1].n) >= nice {
+		mf.skip(int32(matches[n-1].n) - 1)
+		return operation{int32(matches[n-1].dist) + 4, int32(matches[n-1].n)}
 	}
+	mainLen, mainDist := mainMatch(matches)
 	if repLen >= 2 && (repLen+1 >= mainLen ||
 		repLen+2 >= mainLen && mainDist > 1<<9 ||
 		repLen+3 >= mainLen && mainDist > 1<<15) {
 		mf.skip(repLen - 1)
 		return operation{repIdx, repLen}
 	}
-	if mainLen < 2 || avail <= 2 {
+	if mainLen < 2 || avail <= 2 || p.lookAhead(mainLen, mainDist) || p.repNext(cur+1, mainLen, reps) {
 		return operation{literalOp, 1}
-	}
-	if p.lookAhead(mainLen, mainDist) {
-		return operation{literalOp, 1}
-	}
-	next := cur + 1
-	limit := max(2, mainLen-1)
-	for _, r := range reps {
-		b := next - int32(r) - 1
-		if b >= 0 && matchLen(buf, b, next, 0, limit) == limit {
-			p.looked = true
-			return operation{literalOp, 1}
-		}
 	}
 	mf.skip(mainLen - 2)
 	return operation{int32(mainDist) + 4, mainLen}
+}
+
+// longestRep returns the longest match at cur, of at most avail bytes, at
+// one of the recent distances, and the distance's index; the first that
+// is nice long, as the lower indexes are cheaper to code.
+func longestRep(buf []byte, cur, avail, nice int32, reps *[4]uint32) (n, idx int32) {
+	for i, r := range reps {
+		b := cur - int32(r) - 1
+		if b < 0 || buf[b] != buf[cur] || buf[b+1] != buf[cur+1] {
+			continue
+		}
+		if l := matchLen(buf, b, cur, 2, avail); l >= nice {
+			return l, int32(i)
+		} else if l > n {
+			n, idx = l, int32(i)
+		}
+	}
+	return n, idx
+}
+
+// mainMatch picks the match fast mode codes from those found (longest
+// last): the longest, unless one a byte shorter is much nearer; a short
+// far match is not worth it (length 1 then).
+func mainMatch(matches []pair) (n int32, dist uint32) {
+	k := len(matches) - 1
+	if k < 0 {
+		return 0, 0
+	}
+	for k > 0 && matches[k].n == matches[k-1].n+1 && farther(matches[k-1].dist, matches[k].dist) {
+		k--
+	}
+	n, dist = int32(matches[k].n), matches[k].dist
+	if n == 2 && dist >= 0x80 {
+		n = 1
+	}
+	return n, dist
+}
+
+// repNext reports whether the position next starts a match at a recent
+// distance almost as long as the main match; the current byte is then
+// better a literal. The lookahead's matches are kept for the next call.
+func (p *fastParser) repNext(next, mainLen int32, reps *[4]uint32) bool {
+	limit := max(2, mainLen-1)
+	for _, r := range reps {
+		b := next - int32(r) - 1
+		if b >= 0 && matchLen(p.mf.buf, b, next, 0, limit) == limit {
+			p.looked = true
+			return true
+		}
+	}
+	return false
 }
 
 // lookAhead finds the matches at the position after the current one and
