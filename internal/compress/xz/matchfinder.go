@@ -144,11 +144,15 @@ func (mf *matchFinder) find() []pair {
 	if best >= nice {
 		return found
 	}
-	best = max(best, 3)
-	for c, d := c4, mf.depth; c >= 0 && d > 0; c, d = mf.chain[c&mf.mask]-1, d-1 {
-		if p-c >= mf.dictSize {
-			break
-		}
+	return mf.chainSearch(p, c4, found, max(best, 3), limit)
+}
+
+// chainSearch follows the hash chain from c, p's previous four-byte
+// head, appending to found each match longer than best, up to limit
+// bytes; a nice one ends the search.
+func (mf *matchFinder) chainSearch(p, c int32, found []pair, best, limit int32) []pair {
+	buf, nice := mf.buf, min(mf.nice, limit)
+	for d := mf.depth; c >= 0 && d > 0 && p-c < mf.dictSize; c, d = mf.chain[c&mf.mask]-1, d-1 {
 		if buf[c+best] != buf[p+best] || buf[c] != buf[p] {
 			continue
 		}
