@@ -5,13 +5,22 @@
 # For each kernel it builds examples/dkms-example with our dkms into a
 # throw-away sandbox (real headers, the kernel's own compression choice:
 # 6.1 plain .ko, 6.12 .ko.xz; for a kernel whose modules are plain it also
-# builds a .ko.xz variant in a second sandbox), then boots the kernel's
+# builds a .ko.xz variant in a second sandbox; both with xz(1) installed,
+# so xz(1) compresses), and a .ko.xz for every kernel in a third sandbox
+# whose PATH lacks xz, so that our native encoder compresses (the copy
+# booted is named native-*.ko.xz); in a fourth, also without xz, it
+# "builds" the kernel's own ext4 and its dependencies (crc16, mbcache,
+# jbd2; ext4 is 2.4 MB, several LZMA2 chunks), their signatures cut off,
+# so that dkms signs and natively compresses real, large modules (booted
+# as big-*.ko.xz). Then it boots the kernel's
 # /boot/vmlinuz under QEMU with a tiny busybox initramfs that:
 #   1. insmods each module (kmod 30's insmod, which decompresses .ko.xz in
 #      user space; on kernels with CONFIG_MODULE_DECOMPRESS also a static
 #      finit_module(MODULE_INIT_COMPRESSED_FILE) loader, so the kernel
 #      itself decompresses) and checks /proc/modules and the kernel log
-#      for "dkms_example: loaded, version 1.0";
+#      for "dkms_example: loaded, version 1.0"; the big-* modules are
+#      loaded in dependency order (by the kernel's decompressor where it
+#      has one) and must stay in /proc/modules;
 #   2. turns on module.sig_enforce at run time and loads the module again,
 #      plus a copy with the signature cut off: the kernel must reject ours
 #      as signed by an unknown key ("Loading of module with unavailable key
@@ -112,7 +121,9 @@ installed() {
 
 # build_modules KVER... builds and installs the example for every kernel
 # in sandbox A; kernels that got a plain .ko are built again in sandbox B,
-# whose install tree holds a *.ko.xz so that dkms compresses with xz.
+# whose install tree holds a *.ko.xz so that dkms compresses with xz(1).
+# Sandbox N does the same for every kernel with a PATH without xz, so that
+# dkms compresses with its native encoder.
 build_modules() {
   local k ks plain=()
   make_sandbox "$W/a" "$@"
@@ -122,16 +133,84 @@ build_modules() {
   for k in "$@"; do
     case $(installed "$W/a" "$k") in *.ko) plain+=("$k") ;; esac
   done
-  [ ${#plain[@]} -gt 0 ] || return 0
-  make_sandbox "$W/b" "${plain[@]}"
-  echo 'int dkms_boot_marker;' | gcc -x c -c -o "$W/marker.ko" -
-  for k in "${plain[@]}"; do
-    mkdir -p "$W/b/modules/$k/kernel"
-    xz -c "$W/marker.ko" >"$W/b/modules/$k/kernel/zz_marker.ko.xz"
+  if [ ${#plain[@]} -gt 0 ]; then
+    xz_sandbox "$W/b" "${plain[@]}"
+    mapfile -t ks < <(kargs "${plain[@]}")
+    sandbox_dkms "$W/b" install dkms_example/1.0 -a x86_64 "${ks[@]}" >"$W/b.log" 2>&1 ||
+      { cat "$W/b.log"; die "dkms install (xz variant) failed"; }
+  fi
+  xz_sandbox "$W/n" "$@"
+  mapfile -t ks < <(kargs "$@")
+  PATH=$(path_without_xz) sandbox_dkms "$W/n" install dkms_example/1.0 -a x86_64 "${ks[@]}" >"$W/n.log" 2>&1 ||
+    { cat "$W/n.log"; die "dkms install (native xz variant) failed"; }
+  for k in "$@"; do
+    case $(installed "$W/n" "$k") in *.ko.xz) ;; *) die "native variant for $k is not .ko.xz" ;; esac
   done
-  mapfile -t ks < <(kargs "${plain[@]}")
-  sandbox_dkms "$W/b" install dkms_example/1.0 -a x86_64 "${ks[@]}" >"$W/b.log" 2>&1 ||
-    { cat "$W/b.log"; die "dkms install (xz variant) failed"; }
+  big_modules "$@"
+}
+
+# BIG lists real modules, dependencies first, that big_modules has dkms
+# sign and compress natively.
+BIG=(crc16 mbcache jbd2 ext4)
+
+# big_modules KVER... builds and installs a dkms package whose MAKE copies
+# the kernel's own BIG modules (signatures cut off) in sandbox X, with a
+# PATH without xz.
+big_modules() {
+  local k m f ks i=0
+  xz_sandbox "$W/x" "$@"
+  rm -rf "$W/x/src/dkms_example-1.0"
+  mkdir -p "$W/x/src/bigmod-1.0"
+  {
+    echo 'PACKAGE_NAME=bigmod'
+    echo 'PACKAGE_VERSION=1.0'
+    echo "MAKE[0]=\"cp $W/big/\$kernelver/*.ko .\""
+    echo 'CLEAN=true'
+    for m in "${BIG[@]}"; do
+      echo "BUILT_MODULE_NAME[$i]=$m"
+      echo "DEST_MODULE_LOCATION[$i]=/updates"
+      i=$((i + 1))
+    done
+  } >"$W/x/src/bigmod-1.0/dkms.conf"
+  echo 'The modules are copied from the kernel by MAKE.' >"$W/x/src/bigmod-1.0/README"
+  for k in "$@"; do
+    mkdir -p "$W/big/$k"
+    for m in "${BIG[@]}"; do
+      f=$(find "/lib/modules/$k/kernel" -name "$m.ko*" | head -1)
+      [ -n "$f" ] || die "no $m module for $k"
+      strip_signature "$f" "$W/big/$k/$m.ko"
+    done
+  done
+  mapfile -t ks < <(kargs "$@")
+  PATH=$(path_without_xz) sandbox_dkms "$W/x" install bigmod/1.0 -a x86_64 "${ks[@]}" >"$W/x.log" 2>&1 ||
+    { cat "$W/x.log"; die "dkms install (big native modules) failed"; }
+}
+
+# xz_sandbox DIR KVER... makes a sandbox whose install trees hold a
+# *.ko.xz, so that dkms compresses the example with xz.
+xz_sandbox() {
+  local dir=$1 k; shift
+  make_sandbox "$dir" "$@"
+  [ -f "$W/marker.ko" ] || echo 'int dkms_boot_marker;' | gcc -x c -c -o "$W/marker.ko" -
+  for k in "$@"; do
+    mkdir -p "$dir/modules/$k/kernel"
+    xz -c "$W/marker.ko" >"$dir/modules/$k/kernel/zz_marker.ko.xz"
+  done
+}
+
+# path_without_xz prints a directory of links to every program on PATH
+# except xz, made once.
+path_without_xz() {
+  local d f
+  if [ ! -d "$W/noxz" ]; then
+    mkdir "$W/noxz"
+    for d in ${PATH//:/ }; do
+      for f in "$d"/*; do
+        [ "${f##*/}" != xz ] && [ ! -e "$W/noxz/${f##*/}" ] && ln -s "$f" "$W/noxz/${f##*/}"
+      done
+    done
+  fi
+  echo "$W/noxz"
 }
 
 # strip_signature IN OUT writes IN (decompressed) without its appended
@@ -175,16 +254,28 @@ EOF
 # writes the plan: "idx phase file loader expect" lines. Phase 2 runs after
 # sig_enforce is turned on.
 plan_kernel() {
-  local k=$1 r=$2/root f i=0 files=()
+  local k=$1 r=$2/root f m name loader i=0 files=()
   mkdir -p "$r/modules"
   files+=("$(installed "$W/a" "$k")")
   [ ! -d "$W/b/modules/$k" ] || files+=("$(installed "$W/b" "$k")")
+  cp "$(installed "$W/n" "$k")" "$W/native-$k.ko.xz"
+  files+=("$W/native-$k.ko.xz")
   for f in "${files[@]}"; do
-    cp "$f" "$r/modules/"
-    echo "$i 1 ${f##*/} kmod load"; i=$((i + 1))
+    name=${f##*/}
+    [[ $name != native-* ]] || name=native-dkms_example.ko.xz
+    cp "$f" "$r/modules/$name"
+    echo "$i 1 $name kmod load"; i=$((i + 1))
     if [[ $f == *.xz && -x $W/finit ]] && grep -q '^CONFIG_MODULE_DECOMPRESS=y' "/boot/config-$k" 2>/dev/null; then
-      echo "$i 1 ${f##*/} finit load"; i=$((i + 1))
+      echo "$i 1 $name finit load"; i=$((i + 1))
     fi
+  done
+  for m in "${BIG[@]}"; do
+    f=$W/x/modules/$k/updates/dkms/$m.ko.xz
+    [ -f "$f" ] || die "dkms did not install $f"
+    cp "$f" "$r/modules/big-$m.ko.xz"
+    loader=kmod
+    if [[ -x $W/finit ]] && grep -q '^CONFIG_MODULE_DECOMPRESS=y' "/boot/config-$k" 2>/dev/null; then loader=finit; fi
+    echo "$i 1 big-$m.ko.xz $loader resident $m"; i=$((i + 1))
   done
   strip_signature "${files[0]}" "$r/modules/unsigned.ko"
   echo "$i 2 ${files[0]##*/} kmod reject-key"; i=$((i + 1))
@@ -220,7 +311,7 @@ exec </dev/console >/dev/console 2>&1
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 echo "QB-BOOT $(uname -r) uptime=$(cut -d' ' -f1 /proc/uptime)"
-while read -r idx phase file loader expect; do
+while read -r idx phase file loader expect mod; do
   if [ "$phase" = 2 ] && [ -z "$enforced" ]; then
     echo 1 >/sys/module/module/parameters/sig_enforce
     enforced=$(cat /sys/module/module/parameters/sig_enforce)
@@ -229,7 +320,8 @@ while read -r idx phase file loader expect; do
   n=$(dmesg | wc -l)
   if [ "$loader" = finit ]; then out=$(finit "/modules/$file" 2>&1); else out=$(/kmod/insmod "/modules/$file" 2>&1); fi
   rc=$?
-  if grep -q '^dkms_example ' /proc/modules; then st=LOADED; rmmod dkms_example; else st=NOT_LOADED; fi
+  mod=${mod:-dkms_example}
+  if grep -q "^$mod " /proc/modules; then st=LOADED; [ "$mod" != dkms_example ] || rmmod dkms_example; else st=NOT_LOADED; fi
   [ -z "$out" ] || echo "$out" | sed "s/^/QB-OUT $idx /"
   dmesg | tail -n +$((n + 1)) | sed "s/^/QB-KMSG $idx /"
   echo "QB-RESULT $idx $st rc=$rc $loader $file expect=$expect"
@@ -273,6 +365,7 @@ check_step() {
       ! grep -q 'Loading of unsigned module' <<<"$kmsg" ;;
     reject-key) grep -q "^QB-RESULT $idx NOT_LOADED " "$log" &&
       grep -q 'Loading of module with unavailable key is rejected' <<<"$kmsg" ;;
+    resident) grep -q "^QB-RESULT $idx LOADED " "$log" ;;
     reject-unsigned) grep -q "^QB-RESULT $idx NOT_LOADED " "$log" &&
       grep -q 'Loading of unsigned module is rejected' <<<"$kmsg" ;;
     *) return 1 ;;
@@ -282,12 +375,12 @@ check_step() {
 # verdict KVER STAGE LOG prints each step with its kernel messages and
 # returns non-zero when any step failed or the guest did not finish.
 verdict() {
-  local log=$3.clean idx file loader expect bad=0
+  local log=$3.clean idx file loader expect mod bad=0
   tr -d '\r' <"$3" >"$log"
   grep -q '^QB-DONE' "$log" || { echo "  guest did not finish (log: $3)"; tail -n 20 "$log" | sed 's/^/  | /'; return 1; }
-  while read -r idx _ file loader expect; do
-    if check_step "$log" "$idx" "$expect"; then echo "  ok   $loader $file: $expect"
-    else echo "  FAIL $loader $file: $expect"; bad=1; fi
+  while read -r idx _ file loader expect mod; do
+    if check_step "$log" "$idx" "$expect"; then echo "  ok   $loader $file: $expect${mod:+ $mod}"
+    else echo "  FAIL $loader $file: $expect${mod:+ $mod}"; bad=1; fi
     grep "^QB-\(OUT\|KMSG\) $idx " "$log" | sed 's/^QB-[A-Z]* [0-9]* /       /'
   done <"$2/root/modules/plan"
   echo "  $(grep -m1 '^QB-ENFORCE' "$log" | sed 's/QB-ENFORCE/sig_enforce after switch:/')" \

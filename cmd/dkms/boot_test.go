@@ -21,6 +21,11 @@ const bootTestEnv = "DKMS_TEST_BOOT"
 // QEMU and checks that the signed (and, where the kernel wants it,
 // xz-compressed) modules load, and that with sig_enforce on the kernel
 // rejects them for their unknown key and an unsigned copy as unsigned.
+// The .ko.xz files come both from xz(1) and, built with a PATH without
+// xz, from the native encoder; each is loaded by kmod and, where the
+// kernel decompresses modules itself, by finit_module. The native path
+// also gets real, large modules: the kernel's own ext4 (2.4 MB) and its
+// dependencies, signed and compressed by our dkms, must load.
 func TestBootRealKernels(t *testing.T) {
 	testenv.OptIn(t, bootTestEnv, "boots the real kernels under QEMU (about 2 minutes)")
 	needRealKernels(t)

@@ -54,12 +54,13 @@ func TestScripts(t *testing.T) {
 // scriptCmds are the commands the CLI and dist scripts have beside
 // testscript's own.
 var scriptCmds = map[string]func(ts *testscript.TestScript, neg bool, args []string){
-	"fakekernel": cmdFakeKernel,
-	"realkernel": cmdRealKernel,
-	"mktar":      cmdMkTar,
-	"efivar":     cmdEFIVar,
-	"fails":      cmdFails,
-	"lintian":    cmdLintian,
+	"fakekernel":  cmdFakeKernel,
+	"realkernel":  cmdRealKernel,
+	"mktar":       cmdMkTar,
+	"efivar":      cmdEFIVar,
+	"fails":       cmdFails,
+	"lintian":     cmdLintian,
+	"pathwithout": cmdPathWithout,
 }
 
 func setupSandbox(env *testscript.Env) error {

@@ -5,9 +5,10 @@ import (
 	"io"
 	"os"
 
+	"github.com/dkms-go/dkms/internal/compress/xz"
 	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
+	ulxz "github.com/ulikunitz/xz"
 )
 
 const (
@@ -43,8 +44,7 @@ func decompressGzip(r io.Reader) (io.ReadCloser, error) {
 }
 
 func compressXZ(dst io.Writer, src io.Reader) error {
-	cfg := xz.WriterConfig{DictCap: xzDictCap, CheckSum: xz.CRC32}
-	w, err := cfg.NewWriter(dst)
+	w, err := xz.NewWriter(dst, xz.Options{DictSize: xzDictCap})
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func compressXZ(dst io.Writer, src io.Reader) error {
 // to 4 GiB) with no memory limit; modules are trusted local files, but a
 // limit like xz's --memlimit would be safer.
 func decompressXZ(r io.Reader) (io.ReadCloser, error) {
-	xr, err := xz.NewReader(r)
+	xr, err := ulxz.NewReader(r)
 	if err != nil {
 		return nil, err
 	}

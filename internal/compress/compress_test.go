@@ -2,42 +2,20 @@ package compress
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/compress/compresstest"
 )
 
-// moduleLike returns n deterministic bytes with the texture of a kernel
-// module: runs of zero padding, repeated symbol-like strings and code-like
-// noise, so compression ratios and speeds resemble real .ko files.
-func moduleLike(n int) []byte {
-	rng := rand.New(rand.NewPCG(1, uint64(n)))
-	words := []string{"__ksymtab_", "module_param", "kmalloc", "printk", ".text", ".rodata",
-		"license=GPL", "vermagic=6.1.0-56-amd64 SMP preempt mod_unload modversions ", "\x48\x89\xe5", "\xc3\x90\x90"}
-	b := make([]byte, 0, n+64)
-	for len(b) < n {
-		switch rng.IntN(4) {
-		case 0:
-			b = append(b, make([]byte, rng.IntN(64))...)
-		case 1:
-			b = append(b, words[rng.IntN(len(words))]...)
-		default:
-			for range rng.IntN(32) {
-				b = append(b, byte(rng.IntN(256)))
-			}
-		}
-	}
-	return b[:n]
-}
+func moduleLike(n int) []byte { return compresstest.ModuleLike(n, 1) }
 
-func randomBytes(n int) []byte {
-	b := make([]byte, n)
-	rand.NewChaCha8([32]byte{2, 3}).Read(b)
-	return b
-}
+func randomBytes(n int) []byte { return compresstest.Random(n, 2) }
 
 var inputs = map[string][]byte{
 	"empty":  {},
@@ -218,4 +196,30 @@ func hugeXZDict(data []byte) bool {
 		}
 	}
 	return false
+}
+
+// TestCompressorTools checks that a Compressor hands a method to its Tool
+// when it has one, wrapping the Tool's error, and is native otherwise.
+func TestCompressorTools(t *testing.T) {
+	failed := errors.New("xz: out of memory")
+	tools := map[Method]Tool{
+		XZ: func(_ context.Context, dst io.Writer, src io.Reader) error {
+			_, err := io.Copy(dst, io.MultiReader(strings.NewReader("tool:"), src))
+			return err
+		},
+		Zstd: func(context.Context, io.Writer, io.Reader) error { return failed },
+	}
+	c := Compressor{Tools: tools}
+	var buf bytes.Buffer
+	if err := c.Compress(t.Context(), XZ, &buf, strings.NewReader("data")); err != nil || buf.String() != "tool:data" {
+		t.Errorf("xz with a tool: %q, %v; want the tool's output", buf.String(), err)
+	}
+	if err := c.Compress(t.Context(), Zstd, io.Discard, strings.NewReader("data")); !errors.Is(err, failed) ||
+		err.Error() != "compressing with zst: xz: out of memory" {
+		t.Errorf("failing tool: %v", err)
+	}
+	buf.Reset()
+	if err := c.Compress(t.Context(), Gzip, &buf, strings.NewReader("data")); err != nil || Sniff(buf.Bytes()) != Gzip {
+		t.Errorf("gzip without a tool: %v, %q; want native gzip", err, buf.Bytes())
+	}
 }

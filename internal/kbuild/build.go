@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/dkms-go/dkms/internal/compress"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/tree"
 )
@@ -48,6 +49,9 @@ type Builder struct {
 	Inv    *Invoker
 	Now    func() time.Time
 	Warn   func(lines ...string) // prints a "Warning:" block
+	// Compressor compresses built modules: xz(1) when the CLI found it,
+	// as the reference does, else natively.
+	Compressor compress.Compressor
 }
 
 // Build runs job and commits DT/m/v/K/A. On a make or script failure the

@@ -76,7 +76,7 @@ func (b *Builder) finish(ctx context.Context, job Job, m Module, dir, out string
 		return r.CopyFile(src, dst, 0o644)
 	}
 	r.Step("compress " + dst)
-	if err := compressFile(src, dst, compress.FromName(dst)); err != nil {
+	if err := b.compressFile(ctx, src, dst, compress.FromName(dst)); err != nil {
 		// Like the reference, fall back to the uncompressed module.
 		os.Remove(dst)
 		return r.CopyFile(src, filepath.Join(out, m.DestName+".ko"), 0o644)
@@ -84,7 +84,7 @@ func (b *Builder) finish(ctx context.Context, job Job, m Module, dir, out string
 	return nil
 }
 
-func compressFile(src, dst string, m compress.Method) error {
+func (b *Builder) compressFile(ctx context.Context, src, dst string, m compress.Method) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -94,7 +94,7 @@ func compressFile(src, dst string, m compress.Method) error {
 	if err != nil {
 		return err
 	}
-	err = compress.Compress(m, out, in)
+	err = b.Compressor.Compress(ctx, m, out, in)
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}

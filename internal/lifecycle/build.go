@@ -147,8 +147,9 @@ func (a *action) builder(cfg *conf.Config, kt *resolved, t Target) *kbuild.Build
 		Layout: a.Layout,
 		Inv: &kbuild.Invoker{Runner: a.Runner, Out: a.Rep.Stdout(), Env: env, Verbose: a.Flags.Verbose,
 			Dots: !strings.HasPrefix(cfg.PackageName, "dkms") || !strings.HasSuffix(cfg.PackageName, "_test")},
-		Now:  a.now,
-		Warn: a.Rep.Warn,
+		Now:        a.now,
+		Warn:       a.Rep.Warn,
+		Compressor: a.compressor(),
 	}
 }
 
