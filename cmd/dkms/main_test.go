@@ -87,9 +87,24 @@ func setupSandbox(env *testscript.Env) error {
 		env.Setenv(name, k)
 		env.Setenv(name+"RE", regexp.QuoteMeta(k)) // for use inside regexps
 	}
+	// DKMSBIN is the program as the reference's usage names it ($0).
+	if bin, err := lookPathIn("dkms", env.Getenv("PATH")); err == nil {
+		env.Setenv("DKMSBIN", bin)
+	}
 	env.Setenv("parallel_jobs", "1")
 	env.Setenv("HOME", w)
 	return nil
+}
+
+// lookPathIn finds an executable name in the directories of path.
+func lookPathIn(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
 }
 
 // fakeMakefile is the Makefile of a fake kernel's headers: for each
