@@ -117,7 +117,7 @@ func TestParseConfig(t *testing.T) {
 	if !c.AutoInstall || c.BuildExclusive.KernelMax != "6.5" || !reflect.DeepEqual(c.BuildDepends, []string{"a", "b"}) {
 		t.Errorf("config = %+v", c)
 	}
-	if !reflect.DeepEqual(c.Deprecated, []string{Clean, RemakeInitrd}) {
+	if !reflect.DeepEqual(c.Deprecated, []string{Clean, RemakeInitrd, ObsoleteBy}) {
 		t.Errorf("Deprecated = %q", c.Deprecated)
 	}
 	if cmd, _ := c.MakeCommand("6.1"); cmd != "make a" {
