@@ -80,8 +80,9 @@ func (a *action) doBuild(ctx context.Context, sc *conf.Scope, req Request, t Tar
 	if err != nil {
 		return t, err
 	}
-	if err := a.checkExclusive(cfg.Config, t); err != nil {
-		return t, err
+	ex := a.exclusion(cfg.Config, t)
+	if ex.All {
+		return t, &Error{Kind: Excluded, Target: t, Path: a.Layout.Built(t.Module, t.Version, t.Kernel, t.Arch)}
 	}
 	src := a.Layout.SourceLink(t.Module, t.Version)
 	if countVisible(src) < 2 {
@@ -94,7 +95,7 @@ func (a *action) doBuild(ctx context.Context, sc *conf.Scope, req Request, t Tar
 	if err := a.checkBuildDepends(cfg.Config, t); err != nil {
 		return t, err
 	}
-	return t, a.builder(cfg.Config, kt, t).Build(ctx, a.buildJob(cfg, kt, t))
+	return t, a.builder(cfg.Config, kt, t).Build(ctx, a.buildJob(cfg, kt, t, ex))
 }
 
 // ensureAdded runs the implicit add of build and install.
@@ -112,14 +113,12 @@ func (a *action) ensureAdded(ctx context.Context, sc *conf.Scope, req Request, t
 	return t, nil
 }
 
-// checkExclusive applies BUILD_EXCLUSIVE_* (§4.3): a mismatch is a warning
-// and exit 77.
-func (a *action) checkExclusive(cfg *conf.Config, t Target) error {
-	kconfig, _ := os.ReadFile(a.kernel(t.Kernel, t.Arch).ConfigPath)
-	if excluded, _ := cfg.BuildExclusive.Excludes(t.Kernel, t.Arch, kconfig); excluded {
-		return &Error{Kind: Excluded, Target: t, Path: a.Layout.Built(t.Module, t.Version, t.Kernel, t.Arch)}
-	}
-	return nil
+// exclusion applies BUILD_EXCLUSIVE_* to t (§4.3, per module since dkms
+// 3.3): CONFIG constraints read the kernel's configuration, and are
+// ignored when it has none.
+func (s *Session) exclusion(cfg *conf.Config, t Target) conf.Exclusion {
+	kconfig, _ := os.ReadFile(s.kernel(t.Kernel, t.Arch).ConfigPath)
+	return cfg.Exclude(t.Kernel, t.Arch, kconfig)
 }
 
 // checkBuildDepends needs some version of every BUILD_DEPENDS module
@@ -164,7 +163,9 @@ func (a *action) exportVars(kt *resolved, t Target) []string {
 	}, a.Loader.ValidDirectives()...)
 }
 
-func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target) kbuild.Job {
+// buildJob is the build of t's modules that ex does not exclude: only
+// those are looked for after make, finished and kept.
+func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Exclusion) kbuild.Job {
 	m, v, k := t.Module, t.Version, t.Kernel
 	chosen, _ := cfg.MakeCommand(k) // an invalid MAKE_MATCH matches nothing, as in bash
 	patches, _ := cfg.Patches(k)
@@ -179,22 +180,17 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target) kbuild.Job {
 		CompressExt: kt.CompressExt,
 		Extra:       a.depRecords(cfg.Config),
 	}
-	job.Extra[tree.BuildRecordName] = buildRecord(cfg).Encode()
-	for _, mod := range cfg.Modules {
+	rec := &tree.BuildRecord{ConfHash: conf.HashFiles(cfg.Files)}
+	for i, mod := range cfg.Modules {
+		if ex.Excluded[i] {
+			continue
+		}
 		job.Modules = append(job.Modules, kbuild.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
 			DestName: mod.DestName, Strip: mod.Strip})
+		rec.Modules = append(rec.Modules, tree.RecordedModule{DestName: mod.DestName, DestLocation: mod.DestLocation})
 	}
+	job.Extra[tree.BuildRecordName] = rec.Encode()
 	return job
-}
-
-// buildRecord is the record a build of cfg leaves for status (see
-// tree.BuildRecord).
-func buildRecord(cfg *conf.Result) *tree.BuildRecord {
-	rec := &tree.BuildRecord{ConfHash: conf.HashFiles(cfg.Files)}
-	for _, m := range cfg.Modules {
-		rec.Modules = append(rec.Modules, tree.RecordedModule{DestName: m.DestName, DestLocation: m.DestLocation})
-	}
-	return rec
 }
 
 // countVisible counts the entries of dir not starting with a dot.
