@@ -203,5 +203,5 @@ func checkNames(m, v string) error {
 // --directive exports in its environment, and returns its status.
 func (a *action) runScript(ctx context.Context, t Target, kind, value string) int {
 	src := a.Layout.SourceLink(t.Module, t.Version)
-	return kbuild.RunScript(ctx, a.Runner, a.Rep.Stdout(), a.Rep.Stderr(), a.Rep.Warn, kind, value, src, a.Loader.ValidDirectives()...)
+	return kbuild.RunScript(ctx, a.Runner, a.Rep.Stdout(), a.Rep.Stderr(), a.Rep.Warn, kind, value, src, a.overrides(t.Module), a.Loader.ValidDirectives()...)
 }

@@ -179,6 +179,7 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Excl
 		Sign:        kt.signing.signer(a.Runner),
 		CompressExt: kt.CompressExt,
 		Extra:       a.depRecords(cfg.Config),
+		Overrides:   a.overrides(m),
 	}
 	rec := &tree.BuildRecord{ConfHash: conf.HashFiles(cfg.Files)}
 	for i, mod := range cfg.Modules {
@@ -191,6 +192,12 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Excl
 	}
 	job.Extra[tree.BuildRecordName] = rec.Encode()
 	return job
+}
+
+// overrides is module m's override directory (dkms 3.4): patches and
+// scripts in /etc/dkms/<module>/ (DKMS_CONFDIR) win over the source's.
+func (s *Session) overrides(m string) string {
+	return filepath.Join(s.ConfDir, m)
 }
 
 // countVisible counts the entries of dir not starting with a dot.
