@@ -92,10 +92,25 @@ func (a *action) doBuild(ctx context.Context, sc *conf.Scope, req Request, t Tar
 	if err != nil {
 		return t, err
 	}
+	benv := a.buildEnvironment(ctx, kt, t)
 	if err := a.checkBuildDepends(cfg.Config, t); err != nil {
 		return t, err
 	}
-	return t, a.builder(cfg.Config, kt, t).Build(ctx, a.buildJob(cfg, kt, t, ex))
+	return t, a.builder(cfg.Config, kt, t, benv).Build(ctx, a.buildJob(cfg, kt, t, ex, benv))
+}
+
+// buildEnvironment sources framework.conf's build_environment for the
+// build of t (dkms 3.3), after the compiler detection so that it can
+// change it, and returns what it exported (kbuild.SourceEnvironment): a
+// toolchain's enable script, say. Like the reference, it uses the value
+// read at start-up, and only a regular file.
+func (a *action) buildEnvironment(ctx context.Context, kt *resolved, t Target) []string {
+	file := a.Framework["build_environment"]
+	if file == "" || !isFile(file) {
+		return nil
+	}
+	env := append(append([]string(nil), a.Loader.ValidDirectives()...), kt.Env...)
+	return kbuild.SourceEnvironment(ctx, a.Runner, file, a.dkmsVars(kt, t), env)
 }
 
 // ensureAdded runs the implicit add of build and install.
@@ -140,8 +155,11 @@ func (a *action) checkBuildDepends(cfg *conf.Config, t Target) error {
 	return &Error{Kind: MissingDepends, Target: t, Names: missing}
 }
 
-func (a *action) builder(cfg *conf.Config, kt *resolved, t Target) *kbuild.Builder {
-	env := append(a.exportVars(kt, t), kt.Env...)
+// builder runs t's build with dkms's variables, the kernel's compiler
+// settings and what build_environment exported (benv), in that order of
+// precedence from last to first.
+func (a *action) builder(cfg *conf.Config, kt *resolved, t Target, benv []string) *kbuild.Builder {
+	env := append(append(a.exportVars(kt, t), kt.Env...), benv...)
 	return &kbuild.Builder{
 		Layout: a.Layout,
 		Inv: &kbuild.Invoker{Runner: a.Runner, Out: a.Rep.Stdout(), Env: env, Verbose: a.Flags.Verbose,
@@ -155,17 +173,23 @@ func (a *action) builder(cfg *conf.Config, kt *resolved, t Target) *kbuild.Build
 // script sees what the reference's eval would (§7.9), and the --directive
 // exports.
 func (a *action) exportVars(kt *resolved, t Target) []string {
-	return append([]string{
+	return append(a.dkmsVars(kt, t), a.Loader.ValidDirectives()...)
+}
+
+// dkmsVars are the shell variables of the reference's do_build that a
+// build step may read.
+func (a *action) dkmsVars(kt *resolved, t Target) []string {
+	return []string{
 		"kernelver=" + kt.Release, "arch=" + kt.Arch,
 		"module=" + t.Module, "module_version=" + t.Version,
 		"kernel_source_dir=" + kt.SourceDir, "dkms_tree=" + a.Layout.DKMS,
 		"source_tree=" + a.Layout.Source, "install_tree=" + a.Layout.Install,
-	}, a.Loader.ValidDirectives()...)
+	}
 }
 
 // buildJob is the build of t's modules that ex does not exclude: only
 // those are looked for after make, finished and kept.
-func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Exclusion) kbuild.Job {
+func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Exclusion, benv []string) kbuild.Job {
 	m, v, k := t.Module, t.Version, t.Kernel
 	chosen, _ := cfg.MakeCommand(k) // an invalid MAKE_MATCH matches nothing, as in bash
 	patches, _ := cfg.Patches(k)
@@ -175,8 +199,8 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Excl
 		Patches:     patches,
 		PreBuild:    cfg.PreBuild,
 		PostBuild:   cfg.PostBuild,
-		StripTool:   kt.StripTool,
-		Sign:        kt.signing.signer(a.Runner),
+		StripTool:   stripTool(kt.StripTool, benv),
+		Sign:        kt.signing.signer(a.Runner, benv),
 		CompressExt: kt.CompressExt,
 		Extra:       a.depRecords(cfg.Config),
 		Overrides:   a.overrides(m),
@@ -192,6 +216,22 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Excl
 	}
 	job.Extra[tree.BuildRecordName] = rec.Encode()
 	return job
+}
+
+// stripTool is the kernel's strip tool, unless build_environment set CC:
+// then llvm-strip for clang, strip otherwise, as the reference decides
+// from $CC.
+func stripTool(kernels string, benv []string) string {
+	tool := kernels
+	for _, kv := range benv {
+		if cc, ok := strings.CutPrefix(kv, "CC="); ok {
+			tool = "strip"
+			if cc == "clang" {
+				tool = "llvm-strip"
+			}
+		}
+	}
+	return tool
 }
 
 // overrides is module m's override directory (dkms 3.4): patches and

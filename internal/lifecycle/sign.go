@@ -44,15 +44,16 @@ func (a *action) prepareSigning(ctx context.Context, sc *conf.Scope, r *resolved
 }
 
 // signer returns the function that signs one built module in place: the
-// external tool, or natively with the sign package (keys loaded on first
-// use). Nil signs nothing.
-func (p *signPlan) signer(r *run.Runner) func(context.Context, string) error {
+// external tool, run with env added to its environment (what
+// build_environment exported), or natively with the sign package (keys
+// loaded on first use). Nil signs nothing.
+func (p *signPlan) signer(r *run.Runner, env []string) func(context.Context, string) error {
 	if p == nil {
 		return nil
 	}
 	if p.tool != "" {
 		return func(ctx context.Context, path string) error {
-			return r.Run(ctx, run.Cmd{Path: p.tool, Args: []string{p.hash, p.key, p.cert, path}})
+			return r.Run(ctx, run.Cmd{Path: p.tool, Args: []string{p.hash, p.key, p.cert, path}, Env: env})
 		}
 	}
 	return func(_ context.Context, path string) error {
