@@ -113,6 +113,8 @@ func describeCondition(e *lifecycle.Error) *exitError {
 		return &exitError{code: exitState, lines: []string{"The module: " + t.Module + " is not located in the DKMS tree."}}
 	case lifecycle.AutoinstallFailed:
 		return &exitError{code: exitAutoinstall, lines: []string{"One or more modules failed to install during autoinstall.", "Refer to previous errors for more information."}}
+	case lifecycle.RemoveCancelled:
+		return &exitError{code: exitOK, warn: true, lines: []string{"Remove cancelled because --rpm_safe_upgrade scenario detected."}}
 	case lifecycle.Broken:
 		return &exitError{code: exitConfMissing, lines: []string{mv + " is broken! Missing the source directory or the symbolic link pointing to it.", "Manual intervention is required!"}}
 	}

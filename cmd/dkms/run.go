@@ -159,7 +159,7 @@ func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp stri
 		Distro: distro, Host: a.host, AddonModulesDir: os.Getenv("ADDON_MODULES_DIR"), Release: releaseString,
 		Kernel: kernel.Options{InstallTree: layout.Install, SourceDir: o.kernelSourceDir, ConfigPath: o.kernelConfig},
 		Flags: lifecycle.Flags{Force: o.force, ForceVersion: o.forceVersion, Verbose: o.verbose, Symlink: o.symlinkModules,
-			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly},
+			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly, RPMSafeUpgrade: o.rpmSafeUpgrade},
 	}
 }
 

@@ -64,6 +64,11 @@ func (a *action) add(ctx context.Context, sc *conf.Scope, req Request) (Request,
 		return req, &Error{Kind: NoModuleVersion}
 	}
 	m, v := req.Module, req.Version
+	if a.Flags.RPMSafeUpgrade {
+		if err := a.rpmLock(m, v); err != nil {
+			return req, err
+		}
+	}
 	if a.Layout.IsAdded(m, v) {
 		return req, &Error{Kind: AlreadyAdded, Target: Target{Module: m, Version: v}}
 	}

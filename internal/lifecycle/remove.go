@@ -47,6 +47,9 @@ func (s *Session) Remove(ctx context.Context, req Request) error {
 	a := s.newAction()
 	m, v := req.Module, req.Version
 	a.cleanLeftovers(m, v)
+	if a.Flags.RPMSafeUpgrade && a.rpmUpgrade(m, v) {
+		return &Error{Kind: RemoveCancelled}
+	}
 	sc := &conf.Scope{}
 	for i, k := range req.Kernels {
 		if err := a.uninstallAndUnbuild(ctx, sc, Target{Module: m, Version: v, Kernel: k, Arch: req.Arches[i]}); err != nil {
