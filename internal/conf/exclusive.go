@@ -103,9 +103,9 @@ func (c *Config) Exclude(kernel, arch string, kconfig []byte) Exclusion {
 	ex := Exclusion{Excluded: make([]bool, len(c.Modules))}
 	built := 0
 	for i := range c.Modules {
-		out, _ := c.BuildExclusive[0].Excludes(kernel, arch, kconfig)
+		out, _ := c.exclusiveAt(0).Excludes(kernel, arch, kconfig)
 		if !out && i > 0 {
-			out, _ = c.BuildExclusive[i].Excludes(kernel, arch, kconfig)
+			out, _ = c.exclusiveAt(i).Excludes(kernel, arch, kconfig)
 		}
 		ex.Excluded[i] = out
 		if !out {
@@ -122,11 +122,20 @@ func (c *Config) Exclude(kernel, arch string, kconfig []byte) Exclusion {
 // since that can be expected.
 func (c *Config) Exclusive() bool {
 	for i := range c.Modules {
-		if c.BuildExclusive[i].set() {
+		if c.exclusiveAt(i).set() {
 			return true
 		}
 	}
 	return false
+}
+
+// exclusiveAt is index i of BuildExclusive, none when it has no such
+// index (a Config not made by Parse).
+func (c *Config) exclusiveAt(i int) BuildExclusive {
+	if i < len(c.BuildExclusive) {
+		return c.BuildExclusive[i]
+	}
+	return BuildExclusive{}
 }
 
 // ereMatch is bash's unanchored [[ s =~ re ]]. Go's RE2 syntax covers the
