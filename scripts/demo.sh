@@ -45,6 +45,9 @@ source_tree=$root/usr/src
 install_tree=$root/lib/modules
 mok_signing_key=$root/var/lib/dkms/mok.key
 mok_certificate=$root/var/lib/dkms/mok.pub
+# sign even when the demo runs in a chroot or container (dkms 3.4 skips
+# signing there by default)
+try_sign_modules=true
 CONF
 export DKMS_CONFDIR=$root/etc/dkms
 

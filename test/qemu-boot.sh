@@ -92,6 +92,7 @@ source_tree=$dir/src
 install_tree=$dir/modules
 mok_signing_key=$W/mok.key
 mok_certificate=$W/mok.pub
+try_sign_modules=true
 EOF
   for k in "$@"; do
     mkdir -p "$dir/modules/$k"

@@ -68,7 +68,7 @@ func (a *app) dispatch() (int, error) {
 	o := a.o
 	if o.action == "" {
 		a.rep.errorBlock(`Unknown action specified: ""`)
-		a.rep.usage(a.argv0)
+		a.rep.usage(scriptName(a.argv0))
 		return exitOK, nil
 	}
 	spec := actions[o.action]

@@ -87,8 +87,8 @@ func describeCondition(e *lifecycle.Error) *exitError {
 			"Directory " + e.Path + " already exists. Use the dkms remove function before trying to build again."}}
 	case lifecycle.Excluded:
 		return &exitError{code: exitBuildExclusive, warn: true, lines: []string{"The " + e.Path + "/dkms.conf",
-			"for module " + mv + " includes a BUILD_EXCLUSIVE directive",
-			"which does not match this kernel/arch/config.", "This indicates that it should not be built."}}
+			"for module " + mv + " includes BUILD_EXCLUSIVE directives",
+			"which do not match this kernel/arch/config for any modules.", "This indicates that it should not be built."}}
 	case lifecycle.NoModuleSource:
 		return &exitError{code: exitBadConf, lines: []string{"The directory " + e.Path + " does not appear to have module source located within it.", "Build halted."}}
 	case lifecycle.MissingDepends:
@@ -96,9 +96,9 @@ func describeCondition(e *lifecycle.Error) *exitError {
 			"You may override by specifying --force."}}
 	case lifecycle.NoHeaders:
 		return &exitError{code: exitNoHeaders, lines: []string{"Your kernel headers for kernel " + t.Kernel + " cannot be found at " + e.Path + "/build or " + e.Path + "/source.",
-			"Please install the linux-headers-" + t.Kernel + " package or use the --kernelsourcedir option to tell DKMS where it's located."}}
+			"Please install your distribution's kernel headers package matching " + t.Kernel + ", or use the --kernelsourcedir option to tell DKMS where it's located."}}
 	case lifecycle.NoKernelDir:
-		return &exitError{code: exitInstall, lines: []string{"The directory " + e.Path + " doesn't exist.", "You cannot install a module onto a non-existant kernel."}}
+		return &exitError{code: exitInstall, lines: []string{"The directory " + e.Path + " doesn't exist.", "You cannot install a module onto a non-existent kernel."}}
 	case lifecycle.PreInstallFailed:
 		return &exitError{code: exitPreInstall, lines: []string{"pre_install failed, aborting install.", "You may override by specifying --force."}}
 	case lifecycle.KernelHookFailed:
@@ -113,6 +113,8 @@ func describeCondition(e *lifecycle.Error) *exitError {
 		return &exitError{code: exitState, lines: []string{"The module: " + t.Module + " is not located in the DKMS tree."}}
 	case lifecycle.AutoinstallFailed:
 		return &exitError{code: exitAutoinstall, lines: []string{"One or more modules failed to install during autoinstall.", "Refer to previous errors for more information."}}
+	case lifecycle.RemoveCancelled:
+		return &exitError{code: exitOK, warn: true, lines: []string{"Remove cancelled because --rpm_safe_upgrade scenario detected."}}
 	case lifecycle.Broken:
 		return &exitError{code: exitConfMissing, lines: []string{mv + " is broken! Missing the source directory or the symbolic link pointing to it.", "Manual intervention is required!"}}
 	}

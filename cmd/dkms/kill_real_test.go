@@ -31,7 +31,7 @@ func TestKillRealHeaders(t *testing.T) {
 	must(t, os.MkdirAll(kdir, 0o755))
 	must(t, os.Symlink(headers, filepath.Join(kdir, "build")))
 	must(t, os.WriteFile(filepath.Join(kdir, "modules.dep"), nil, 0o644))
-	fw := fmt.Sprintf("\nmok_signing_key=%s/mok.key\nmok_certificate=%s/mok.pub\n", s.root, s.root)
+	fw := fmt.Sprintf("\nmok_signing_key=%s/mok.key\nmok_certificate=%s/mok.pub\ntry_sign_modules=true\n", s.root, s.root)
 	appendFile(t, filepath.Join(s.root, "etc", "framework.conf"), fw)
 	must(t, os.MkdirAll(filepath.Join(s.root, "src"), 0o755))
 	out, err := exec.Command("cp", "-r", "../../examples/dkms-example", filepath.Join(s.root, "src", "dkms_example-1.0")).CombinedOutput()

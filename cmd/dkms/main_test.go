@@ -69,7 +69,10 @@ func setupSandbox(env *testscript.Env) error {
 	if err := os.MkdirAll(etc, 0o755); err != nil {
 		return err
 	}
-	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\nmok_signing_key=%s/mok.key\nmok_certificate=%s/mok.pub\n", w, w, w, w, w)
+	// try_sign_modules=true: tests also run in chroots and containers,
+	// where the reference's default would sign nothing (as its own suite
+	// does there). Scripts about that default write their own.
+	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\nmok_signing_key=%s/mok.key\nmok_certificate=%s/mok.pub\ntry_sign_modules=true\n", w, w, w, w, w)
 	if err := os.WriteFile(filepath.Join(etc, "framework.conf"), []byte(fw), 0o644); err != nil {
 		return err
 	}
@@ -88,9 +91,24 @@ func setupSandbox(env *testscript.Env) error {
 		env.Setenv(name, k)
 		env.Setenv(name+"RE", regexp.QuoteMeta(k)) // for use inside regexps
 	}
+	// DKMSBIN is the program as the reference's usage names it ($0).
+	if bin, err := lookPathIn("dkms", env.Getenv("PATH")); err == nil {
+		env.Setenv("DKMSBIN", bin)
+	}
 	env.Setenv("parallel_jobs", "1")
 	env.Setenv("HOME", w)
 	return nil
+}
+
+// lookPathIn finds an executable name in the directories of path.
+func lookPathIn(name, path string) (string, error) {
+	for _, dir := range filepath.SplitList(path) {
+		p := filepath.Join(dir, name)
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p, nil
+		}
+	}
+	return "", exec.ErrNotFound
 }
 
 // fakeMakefile is the Makefile of a fake kernel's headers: for each

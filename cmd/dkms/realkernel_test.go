@@ -39,6 +39,8 @@ func realKernels() map[string]string {
 func condition(cond string) (bool, error) {
 	ok, what := false, ""
 	switch name, isCmd := strings.CutPrefix(cond, "cmd:"); {
+	case cond == "root": // the user running the tests; never a reason to skip
+		return os.Geteuid() == 0, nil
 	case cond == "realheaders":
 		ok, what = len(realKernels()) == 2, "real kernel headers for 6.1 and 6.12 (run test/setup.sh)"
 	case isCmd && name != "":

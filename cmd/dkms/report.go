@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"os/exec"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/lifecycle"
@@ -59,20 +60,35 @@ func (r reporter) To(stdout, stderr io.Writer) lifecycle.Reporter {
 	return reporter{out: stdout, err: stderr}
 }
 
-// usage prints a summary of the command line on stdout. The first line is
-// the reference's; the rest is ours.
-func (r reporter) usage(argv0 string) {
+// usage prints the reference's usage text on stdout, byte for byte: for
+// -h, an unknown option and an unknown action alike. name is the
+// reference's $0 (scriptName). Our own actions (conf, doctor, mkdeb,
+// mkbmdeb, mkrpm) are described in dkms(8), not here.
+func (r reporter) usage(name string) {
 	fmt.Fprintf(r.out, `Usage: %s [action] [options]
-Actions:
-  add build unbuild install uninstall remove status match autoinstall
-  mktarball ldtarball generate_mok kernel_preinst kernel_postinst kernel_prerm
-  conf doctor
-Module:   module/version | -m module[/version] [-v version] | DIR | DIR/dkms.conf
-Kernels:  -k kernel[/arch] (repeatable) | -a arch | --all
-Trees:    --dkmstree DIR --sourcetree DIR --installtree DIR --kernelsourcedir DIR
-Other:    -c dkms.conf --config FILE --directive NAME=VALUE --archive FILE
-          --templatekernel KERNEL --force --force-version-override --binaries-only
-          --source-only --symlink-modules --no-depmod --modprobe-on-install
-          --rpm_safe_upgrade -j N --json --fix --verbose -q -V -h
-`, argv0)
+  [action]  = { add | remove | build | unbuild | install | uninstall | match |
+               autoinstall | mktarball | ldtarball | status | generate_mok |
+               kernel_preinst | kernel_postinst | kernel_prerm }
+  [options] = [-m module] [-v module-version] [-k kernel-version] [-a arch]
+              [-c dkms.conf-location] [-q] [--force] [--force-version-override] [--all]
+              [--templatekernel=kernel] [--directive='cli-directive=cli-value']
+              [--config=kernel-include/config/auto.conf-location] [--archive=tarball-location]
+              [--kernelsourcedir=source-location] [--rpm_safe_upgrade]
+              [--dkmstree path] [--sourcetree path] [--installtree path]
+              [--binaries-only] [--source-only] [--verbose]
+              [--no-depmod] [--modprobe-on-install] [-j number] [--version] [--help]
+`, name)
+}
+
+// scriptName is what the reference's $0 holds when it prints its usage:
+// the program as typed when that has a slash, else the path the shell
+// found it at on PATH.
+func scriptName(argv0 string) string {
+	if strings.Contains(argv0, "/") {
+		return argv0
+	}
+	if p, err := exec.LookPath(argv0); err == nil {
+		return p
+	}
+	return argv0
 }

@@ -21,7 +21,7 @@ import (
 // releaseString is what --version prints and make.log headers carry: the
 // reference release whose interface this program implements, so scripts
 // that compare it keep working.
-const releaseString = "dkms-3.2.2"
+const releaseString = "dkms-3.4.3"
 
 // Environment variables that re-root what the reference hardcodes, so tests
 // and sandboxes never touch the host's /etc/dkms or system files.
@@ -81,11 +81,11 @@ func (a *app) main(args []string) (int, error) {
 	}
 	if o.unknown != "" {
 		a.rep.errorBlock("Unknown option: " + o.unknown)
-		a.rep.usage(a.argv0)
+		a.rep.usage(scriptName(a.argv0))
 		return exitUsage, nil
 	}
 	if o.showHelp {
-		a.rep.usage(a.argv0)
+		a.rep.usage(scriptName(a.argv0))
 		return exitOK, nil
 	}
 	if o.quiet {
@@ -159,7 +159,7 @@ func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp stri
 		Distro: distro, Host: a.host, AddonModulesDir: os.Getenv("ADDON_MODULES_DIR"), Release: releaseString,
 		Kernel: kernel.Options{InstallTree: layout.Install, SourceDir: o.kernelSourceDir, ConfigPath: o.kernelConfig},
 		Flags: lifecycle.Flags{Force: o.force, ForceVersion: o.forceVersion, Verbose: o.verbose, Symlink: o.symlinkModules,
-			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly},
+			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly, RPMSafeUpgrade: o.rpmSafeUpgrade},
 	}
 }
 

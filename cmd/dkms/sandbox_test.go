@@ -64,7 +64,9 @@ func newSandbox(t *testing.T, bin string) *sandbox {
 	for _, d := range []string{etc, filepath.Join(root, "dkms"), filepath.Join(kdir, "build", "include"), filepath.Join(kdir, "kernel", "drivers")} {
 		must(t, os.MkdirAll(d, 0o755))
 	}
-	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\n", root, root, root)
+	// try_sign_modules=true: signing (when a kernel asks for it) must not
+	// depend on whether the tests run in a chroot or container.
+	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\ntry_sign_modules=true\n", root, root, root)
 	must(t, os.WriteFile(filepath.Join(etc, "framework.conf"), []byte(fw), 0o644))
 	must(t, os.WriteFile(filepath.Join(kdir, "build", "Makefile"), []byte(fakeMakefile), 0o644))
 	must(t, os.WriteFile(filepath.Join(kdir, "build", "fake.mk"), []byte(fakeMk), 0o644))

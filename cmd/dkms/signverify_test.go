@@ -44,7 +44,7 @@ func newRealSandbox(t *testing.T, kernels ...string) *realSandbox {
 		must(t, os.MkdirAll(d, 0o755))
 	}
 	r := s.root
-	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\nmok_signing_key=%s/mok.key\nmok_certificate=%s/mok.pub\n", r, r, r, r, r)
+	fw := fmt.Sprintf("dkms_tree=%s/dkms\nsource_tree=%s/src\ninstall_tree=%s/modules\nmok_signing_key=%s/mok.key\nmok_certificate=%s/mok.pub\ntry_sign_modules=true\n", r, r, r, r, r)
 	must(t, os.WriteFile(filepath.Join(etc, "framework.conf"), []byte(fw), 0o644))
 	for _, k := range kernels {
 		headers, err := filepath.EvalSymlinks(filepath.Join("/lib/modules", k, "build"))

@@ -90,11 +90,14 @@ func kernelPattern(text string) string {
 	return b.String()
 }
 
-// aliasAdvice is the end of an alias's "Deprecated feature:" line: the
-// modern spelling, as the reference words it for OBSOLETE_BY.
+// aliasAdvice is the end of a "Deprecated feature:" line: the modern
+// spelling, for OBSOLETE_BY as the reference words it, and for an alias
+// in the same words.
 func aliasAdvice(name string) string {
 	a, ok := parseAlias(name)
 	switch {
+	case name == ObsoleteBy:
+		return ": use " + BuildExclusiveKernelMax + " instead"
 	case !ok:
 		return ""
 	case a.index < 0:

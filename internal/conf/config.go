@@ -15,7 +15,8 @@ type Module struct {
 	Strip         bool   // STRIP[i]: n... no, y... yes, empty STRIP[0]'s answer, other yes
 }
 
-// BuildExclusive holds the BUILD_EXCLUSIVE_* constraints (§4.3).
+// BuildExclusive holds the BUILD_EXCLUSIVE_* constraints of one array
+// index (§4.3; per module since dkms 3.3).
 type BuildExclusive struct {
 	Kernel    string // ERE the kernel release must match
 	KernelMin string // lowest kernel (VER order)
@@ -44,8 +45,13 @@ type Config struct {
 	BuildDependsRebuild bool
 	NoWeakModules       bool
 	BuildDepends        []string
-	BuildExclusive      BuildExclusive
-	ObsoleteBy          string
+	// BuildExclusive holds BUILD_EXCLUSIVE_* by array index, as dkms 3.3
+	// reads them: [0] (a scalar assignment) constrains every module, [i]
+	// (i ≥ 1) module i only. It has max(1, len(Modules)) entries: indices
+	// beyond the modules are ignored. OBSOLETE_BY is folded into [0] (see
+	// Parse).
+	BuildExclusive []BuildExclusive
+	ObsoleteBy     string
 
 	PreBuild, PostBuild, PostAdd, PreInstall, PostInstall, PostRemove string
 	Clean                                                             string
@@ -78,18 +84,11 @@ func Parse(v Values, strict bool) (*Config, []Message, error) {
 	}
 	c.Make, c.MakeMatch = countPairs(v, Make, MakeMatch)
 	c.Patch, c.PatchMatch = countPairs(v, Patch, PatchMatch)
-	c.BuildExclusive = BuildExclusive{
-		Kernel: v.Str(BuildExclusiveKernel), KernelMin: v.Str(BuildExclusiveKernelMin),
-		KernelMax: v.Str(BuildExclusiveKernelMax), Arch: v.Str(BuildExclusiveArch),
-		Config: v.Str(BuildExclusiveConfig),
-	}
-	if c.ObsoleteBy != "" && c.BuildExclusive.KernelMax == "" {
-		c.BuildExclusive.KernelMax = c.ObsoleteBy
-	}
 	c.Deprecated = deprecatedSet(v)
 	var msgs []Message
 	msgs = append(msgs, c.checkPackage()...)
 	c.Modules = modules(v)
+	c.BuildExclusive = buildExclusive(v, len(c.Modules), c.ObsoleteBy)
 	msgs = append(msgs, c.checkModules(v)...)
 	msgs = append(msgs, c.checkYesNo(v)...)
 	msgs = append(msgs, conflicts...)
@@ -103,6 +102,26 @@ func Parse(v Values, strict bool) (*Config, []Message, error) {
 		return c, msgs, ErrInvalid
 	}
 	return c, msgs, nil
+}
+
+// buildExclusive reads BUILD_EXCLUSIVE_* at indices 0..max(1,n)-1 for n
+// modules. OBSOLETE_BY stands in for BUILD_EXCLUSIVE_KERNEL_MAX[0] when
+// no index of a module sets a maximum, as dkms 3.3 keeps it working.
+func buildExclusive(v Values, n int, obsoleteBy string) []BuildExclusive {
+	be := make([]BuildExclusive, max(1, n))
+	anyMax := false
+	for i := range be {
+		be[i] = BuildExclusive{
+			Kernel: v[BuildExclusiveKernel][i], KernelMin: v[BuildExclusiveKernelMin][i],
+			KernelMax: v[BuildExclusiveKernelMax][i], Arch: v[BuildExclusiveArch][i],
+			Config: v[BuildExclusiveConfig][i],
+		}
+		anyMax = anyMax || be[i].KernelMax != ""
+	}
+	if obsoleteBy != "" && !anyMax {
+		be[0].KernelMax = obsoleteBy
+	}
+	return be
 }
 
 func hasError(msgs []Message) bool {

@@ -114,10 +114,10 @@ func TestParseConfig(t *testing.T) {
 	if !reflect.DeepEqual(c.Make, []string{"make a", ""}) || !reflect.DeepEqual(c.MakeMatch, []string{"", ""}) {
 		t.Errorf("Make = %q / %q, want count semantics", c.Make, c.MakeMatch)
 	}
-	if !c.AutoInstall || c.BuildExclusive.KernelMax != "6.5" || !reflect.DeepEqual(c.BuildDepends, []string{"a", "b"}) {
+	if !c.AutoInstall || c.BuildExclusive[0].KernelMax != "6.5" || !reflect.DeepEqual(c.BuildDepends, []string{"a", "b"}) {
 		t.Errorf("config = %+v", c)
 	}
-	if !reflect.DeepEqual(c.Deprecated, []string{Clean, RemakeInitrd}) {
+	if !reflect.DeepEqual(c.Deprecated, []string{Clean, RemakeInitrd, ObsoleteBy}) {
 		t.Errorf("Deprecated = %q", c.Deprecated)
 	}
 	if cmd, _ := c.MakeCommand("6.1"); cmd != "make a" {

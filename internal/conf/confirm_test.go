@@ -62,7 +62,23 @@ func runReference(t *testing.T, ref string, paths []string) map[string]map[strin
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("reference: %v\n%s", err, errb.String())
 	}
-	return decodeValues(t, out.Bytes())
+	return layout343(decodeValues(t, out.Bytes()))
+}
+
+// layout343 moves OBSOLETE_BY in the values of m the way dkms 3.4 moved
+// it in dkms_conf_variables (to the deprecated group, before CLEAN):
+// dkms-conf-ref mirrors dkms 3.2.2, and a conf can read that string.
+func layout343(m map[string]map[string]string) map[string]map[string]string {
+	r := strings.NewReplacer(
+		"build_exclude OBSOLETE_BY MAKE", "build_exclude MAKE",
+		"BUILD_DEPENDS_REBUILD CLEAN", "BUILD_DEPENDS_REBUILD OBSOLETE_BY CLEAN",
+		"BUILD_DEPENDS_REBUILD\n\n   CLEAN", "BUILD_DEPENDS_REBUILD\n\n   OBSOLETE_BY CLEAN")
+	for _, vals := range m {
+		for i, v := range vals {
+			vals[i] = r.Replace(v)
+		}
+	}
+	return m
 }
 
 func runCandidate(t *testing.T, paths []string) (map[string]map[string]string, Report) {

@@ -1,5 +1,7 @@
 // Package conf evaluates dkms.conf and framework.conf files the way upstream
-// dkms 3.2.2 does, turns the values into a typed Config, and validates them.
+// dkms 3.4.3 does (its read_conf is 3.2.2's but for the per-module
+// BUILD_EXCLUSIVE_* and the OBSOLETE_BY notice), turns the values into a
+// typed Config, and validates them.
 //
 // A conf file is a bash fragment, so it is run by a real shell interpreter
 // (mvdan.cc/sh/v3/interp) inside a harness that reproduces upstream's

@@ -46,7 +46,7 @@ func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 // TODO(compat): locale collation.
 func VerLess(a, b string) bool { return Ver(a) < Ver(b) }
 
-// Excludes reports whether the constraints exclude building for kernel
+// Excludes reports whether the constraints of one index exclude kernel
 // (release) and arch (§4.3). kconfig is the content of the kernel's config
 // file, nil when the file does not exist (CONFIG constraints are then
 // ignored, as upstream does). A pattern that does not compile is an error;
@@ -77,6 +77,65 @@ func (b BuildExclusive) Excludes(kernel, arch string, kconfig []byte) (bool, err
 		excluded = true
 	}
 	return excluded, firstErr
+}
+
+// set reports whether any constraint of b is given.
+func (b BuildExclusive) set() bool {
+	return b.Kernel != "" || b.KernelMin != "" || b.KernelMax != "" || b.Arch != "" || b.Config != ""
+}
+
+// Exclusion is what BUILD_EXCLUSIVE_* say about one kernel and arch: the
+// modules they exclude, and whether they exclude the whole package.
+type Exclusion struct {
+	// Excluded is indexed like Config.Modules. An excluded module is not
+	// built, signed, installed or looked for, and nothing says so.
+	Excluded []bool
+	// All is set when every module is excluded by a directive that is
+	// given: the build stops with the reference's warning and exit 77. A
+	// conf without modules is never excluded.
+	All bool
+}
+
+// Exclude applies BUILD_EXCLUSIVE_* to kernel and arch as dkms 3.3 does:
+// module i is built only if index 0's constraints and index i's all
+// pass (see Excludes for kconfig and patterns that do not compile).
+func (c *Config) Exclude(kernel, arch string, kconfig []byte) Exclusion {
+	ex := Exclusion{Excluded: make([]bool, len(c.Modules))}
+	built := 0
+	for i := range c.Modules {
+		out, _ := c.exclusiveAt(0).Excludes(kernel, arch, kconfig)
+		if !out && i > 0 {
+			out, _ = c.exclusiveAt(i).Excludes(kernel, arch, kconfig)
+		}
+		ex.Excluded[i] = out
+		if !out {
+			built++
+		}
+	}
+	ex.All = built == 0 && c.Exclusive()
+	return ex
+}
+
+// Exclusive reports whether a BUILD_EXCLUSIVE_* directive (or
+// OBSOLETE_BY) constrains any module, whatever the kernel: the reference
+// then keeps quiet about a module version not installed on a kernel,
+// since that can be expected.
+func (c *Config) Exclusive() bool {
+	for i := range c.Modules {
+		if c.exclusiveAt(i).set() {
+			return true
+		}
+	}
+	return false
+}
+
+// exclusiveAt is index i of BuildExclusive, none when it has no such
+// index (a Config not made by Parse).
+func (c *Config) exclusiveAt(i int) BuildExclusive {
+	if i < len(c.BuildExclusive) {
+		return c.BuildExclusive[i]
+	}
+	return BuildExclusive{}
 }
 
 // ereMatch is bash's unanchored [[ s =~ re ]]. Go's RE2 syntax covers the

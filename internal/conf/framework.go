@@ -45,7 +45,7 @@ func ReadFramework(ctx context.Context, dir string, c Context) (map[string]strin
 
 // envFrameworkVariables are the framework variables the reference lets
 // the environment set, because it never initialises them itself.
-var envFrameworkVariables = []string{"parallel_jobs", "modprobe_on_install", "post_transaction", "sign_file", "mok_signing_key", "mok_certificate", "autoinstall_all_kernels"}
+var envFrameworkVariables = []string{"parallel_jobs", "modprobe_on_install", "build_environment", "post_transaction", "sign_file", "mok_signing_key", "mok_certificate", "try_sign_modules", "autoinstall_all_kernels"}
 
 // EnvFramework returns the framework variables set in env that the
 // reference takes from the environment (envFrameworkVariables); values

@@ -200,6 +200,16 @@ func (l *Loader) Read(ctx context.Context, sc *Scope, r Request, out, errw io.Wr
 	return &Result{Config: cfg, Values: vals, Files: files}, nil
 }
 
+// ReadAside is Read leaving the scope's cache as it was, for a look at a
+// conf in the middle of an action (as the reference saves and restores
+// its last_mvka around one). The --directive exports it makes stay, as in
+// the reference's shell.
+func (l *Loader) ReadAside(ctx context.Context, sc *Scope, r Request, out, errw io.Writer) (*Result, error) {
+	last := sc.last
+	defer func() { sc.last = last }()
+	return l.Read(ctx, sc, r, out, errw)
+}
+
 // eval evaluates the files of one read, prints its deprecation notices
 // (strict reads) and applies the --directive options.
 func (l *Loader) eval(ctx context.Context, sc *Scope, r Request, main string, files []string, out, errw io.Writer) (Values, error) {

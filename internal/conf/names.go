@@ -59,17 +59,17 @@ const (
 // order. The order is an interface: it is the order in which the written
 // back assignments are re-evaluated in the parent, so a later value can
 // refer to an earlier one. The lower-case names are upstream internals that
-// read_conf recomputes; the last six are deprecated but still read.
+// read_conf recomputes; the last seven are deprecated but still read.
 var Variables = []string{
 	PackageName, PackageVersion, PostAdd, PostBuild, PostInstall, PostRemove,
 	PreBuild, PreInstall, BuildDepends, BuildExclusiveArch, BuildExclusiveConfig,
 	BuildExclusiveKernel, BuildExclusiveKernelMin, BuildExclusiveKernelMax,
-	internalBuildExclude, ObsoleteBy, Make, MakeMatch, Patch, PatchMatch,
+	internalBuildExclude, Make, MakeMatch, Patch, PatchMatch,
 	internalPatchArray, BuiltModuleName, internalBuiltModuleName,
 	BuiltModuleLocation, internalBuiltModuleLoc, DestModuleName,
 	internalDestModuleName, DestModuleLocation, internalDestModuleLoc, Strip,
 	internalStrip, AutoInstall, NoWeakModules, BuildDependsRebuild,
-	Clean, RemakeInitrd, ModulesConf, ModulesConfObsoletes,
+	ObsoleteBy, Clean, RemakeInitrd, ModulesConf, ModulesConfObsoletes,
 	ModulesConfAliasType, ModulesConfObsoleteOnly,
 }
 
@@ -77,7 +77,7 @@ var Variables = []string{
 // reports them after each sourced file.
 var deprecatedVariables = []string{
 	Clean, RemakeInitrd, ModulesConf, ModulesConfObsoletes,
-	ModulesConfAliasType, ModulesConfObsoleteOnly,
+	ModulesConfAliasType, ModulesConfObsoleteOnly, ObsoleteBy,
 }
 
 // FrameworkVariables lists the names imported from framework.conf (§5):
@@ -87,8 +87,8 @@ var FrameworkVariables = []string{
 	"source_tree", "dkms_tree", "install_tree", "tmp_location", "verbose",
 	"symlink_modules", "autoinstall_all_kernels", "modprobe_on_install",
 	"parallel_jobs", "compress_gzip_opts", "compress_xz_opts",
-	"compress_zstd_opts", "post_transaction",
-	"sign_file", "mok_signing_key", "mok_certificate",
+	"compress_zstd_opts", "build_environment", "post_transaction",
+	"sign_file", "mok_signing_key", "mok_certificate", "try_sign_modules",
 }
 
 // variableList renders names the way upstream keeps them: one string that

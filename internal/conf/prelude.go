@@ -16,14 +16,14 @@ const confVariablesLayout = `PACKAGE_NAME
    PACKAGE_VERSION POST_ADD POST_BUILD POST_INSTALL POST_REMOVE PRE_BUILD
    PRE_INSTALL BUILD_DEPENDS BUILD_EXCLUSIVE_ARCH BUILD_EXCLUSIVE_CONFIG
    BUILD_EXCLUSIVE_KERNEL BUILD_EXCLUSIVE_KERNEL_MIN BUILD_EXCLUSIVE_KERNEL_MAX
-   build_exclude OBSOLETE_BY MAKE MAKE_MATCH
+   build_exclude MAKE MAKE_MATCH
    PATCH PATCH_MATCH patch_array BUILT_MODULE_NAME
    built_module_name BUILT_MODULE_LOCATION built_module_location
    DEST_MODULE_NAME dest_module_name
    DEST_MODULE_LOCATION dest_module_location
    STRIP strip AUTOINSTALL NO_WEAK_MODULES BUILD_DEPENDS_REBUILD
 
-   CLEAN
+   OBSOLETE_BY CLEAN
    REMAKE_INITRD MODULES_CONF MODULES_CONF_OBSOLETES
    MODULES_CONF_ALIAS_TYPE MODULES_CONF_OBSOLETE_ONLY`
 
@@ -31,9 +31,8 @@ const confVariablesLayout = `PACKAGE_NAME
 const (
 	frameworkNonsigningLayout = "source_tree dkms_tree install_tree tmp_location\n" +
 		"   verbose symlink_modules autoinstall_all_kernels modprobe_on_install parallel_jobs\n" +
-		"   compress_gzip_opts compress_xz_opts compress_zstd_opts\n" +
-		"   post_transaction"
-	frameworkSigningLayout = "sign_file mok_signing_key mok_certificate"
+		"   compress_gzip_opts compress_xz_opts compress_zstd_opts build_environment post_transaction"
+	frameworkSigningLayout = "sign_file mok_signing_key mok_certificate\n   try_sign_modules"
 )
 
 // shq quotes s for the shell.

@@ -43,6 +43,10 @@ type Env struct {
 type Module struct {
 	DestName     string // file name without .ko
 	DestLocation string // raw DEST_MODULE_LOCATION, e.g. /updates
+	// Excluded marks a module BUILD_EXCLUSIVE_* keeps off this kernel: it
+	// was not built, so install neither looks for it nor installs it.
+	// Uninstall without a manifest still looks for it, as the reference.
+	Excluded bool
 }
 
 // Request is one install of module/version on one kernel/arch.
@@ -78,7 +82,8 @@ type placement struct {
 }
 
 // Install installs req's built modules. Refused modules (version checks)
-// are reported and skipped; if all are refused it returns ErrAborted.
+// are reported and skipped, excluded ones skipped silently; if none is
+// left to install it returns ErrAborted.
 func (e *Env) Install(ctx context.Context, req Request) error {
 	l := e.Layout
 	if !fileutil.IsDir(l.KernelDir(req.Kernel)) {
@@ -134,6 +139,9 @@ func (e *Env) plan(req Request) ([]placement, error) {
 	var out []placement
 	builtDir := e.Layout.BuiltModules(req.Module, req.Version, req.Kernel, req.Arch)
 	for _, m := range req.Modules {
+		if m.Excluded {
+			continue
+		}
 		src := FindModule(builtDir, m.DestName)
 		if src == "" {
 			return nil, &MissingError{Name: m.DestName, Dir: e.Layout.Built(req.Module, req.Version, req.Kernel, req.Arch)}

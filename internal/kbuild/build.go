@@ -41,6 +41,11 @@ type Job struct {
 	// Extra files written into DT/m/v/K/A with the build (name -> content),
 	// committed by the same rename.
 	Extra map[string][]byte
+	// Overrides is the module's override directory, /etc/dkms/<module>
+	// (dkms 3.4): its patches/ are laid over the build's, and an
+	// executable there named by a PRE_BUILD or POST_BUILD value is run
+	// instead of the source's. Empty for none.
+	Overrides string
 }
 
 // Builder runs jobs against a tree.
@@ -75,7 +80,7 @@ func (b *Builder) Build(ctx context.Context, job Job) error {
 	if err := b.stage(ctx, job, dir); err != nil {
 		return err
 	}
-	if err := b.script(ctx, "post_build", job.PostBuild, dir, log); err != nil {
+	if err := b.script(ctx, "post_build", job.PostBuild, dir, job.Overrides, log); err != nil {
 		return err
 	}
 	final := filepath.Join(l.Built(job.Module, job.Version, job.Kernel, job.Arch), "log", "make.log")
@@ -99,6 +104,13 @@ func (b *Builder) prepare(job Job, dir string) error {
 	if err := r.CopyTree(src, dir); err != nil {
 		return fmt.Errorf("copying %s to %s: %w", src, dir, err)
 	}
+	// The override directory's patches join the source's, replacing
+	// those of the same path (cp -a, as the reference).
+	if p := filepath.Join(job.Overrides, "patches"); job.Overrides != "" && fileutil.IsDir(p) {
+		if err := r.CopyTree(p, filepath.Join(dir, "patches")); err != nil {
+			return fmt.Errorf("copying %s to %s: %w", p, filepath.Join(dir, "patches"), err)
+		}
+	}
 	head := fmt.Sprintf("DKMS (%s) make.log for %s/%s for kernel %s (%s)\n%s\n",
 		job.Release, job.Module, job.Version, job.Kernel, job.Arch, b.now().Format("Mon Jan _2 15:04:05 MST 2006"))
 	return os.WriteFile(filepath.Join(dir, "make.log"), []byte(head), 0o644)
@@ -109,7 +121,7 @@ func (b *Builder) compile(ctx context.Context, job Job, dir, log string) error {
 	if err := b.patch(ctx, job.Patches, dir, log); err != nil {
 		return err
 	}
-	if err := b.script(ctx, "pre_build", job.PreBuild, dir, log); err != nil {
+	if err := b.script(ctx, "pre_build", job.PreBuild, dir, job.Overrides, log); err != nil {
 		return err
 	}
 	err := b.Inv.Invoke(ctx, "Building module(s)", job.MakeCmd, dir, log, false)

@@ -65,7 +65,7 @@ func TestRunScript(t *testing.T) {
 			var out, errw bytes.Buffer
 			var warned []string
 			warn := func(l ...string) { warned = append(warned, l...) }
-			got := RunScript(t.Context(), &run.Runner{}, &out, &errw, warn, "post_add", tc.value, dir, "EXTRA=extra")
+			got := RunScript(t.Context(), &run.Runner{}, &out, &errw, warn, "post_add", tc.value, dir, "", "EXTRA=extra")
 			if got != tc.status {
 				t.Errorf("status %d, want %d", got, tc.status)
 			}
@@ -113,7 +113,7 @@ func TestBuilderScript(t *testing.T) {
 			var out bytes.Buffer
 			var warned []string
 			b := &Builder{Inv: &Invoker{Runner: &run.Runner{}, Out: &out}, Warn: func(l ...string) { warned = append(warned, l...) }}
-			err := b.script(t.Context(), "pre_build", tc.value, dir, log)
+			err := b.script(t.Context(), "pre_build", tc.value, dir, "", log)
 			var se *ScriptError
 			switch {
 			case tc.code == 0 && err != nil:
@@ -147,6 +147,31 @@ func TestExecutable(t *testing.T) {
 	for name, want := range map[string]bool{"x": true, "owner": true, "other": true, "plain": false, "link": true, ".": false, "missing": false} {
 		if got := executable(filepath.Join(dir, name)); got != want {
 			t.Errorf("executable(%s) = %v, want %v", name, got, want)
+		}
+	}
+}
+
+// TestScriptDir checks the choice of /etc/dkms/<module> over the
+// module's own directory (dkms 3.4): by the value's first word, with the
+// shell's -x test, which a directory passes too.
+func TestScriptDir(t *testing.T) {
+	over := t.TempDir()
+	os.WriteFile(filepath.Join(over, "exec.sh"), []byte("#!/bin/sh\n"), 0o755)
+	os.WriteFile(filepath.Join(over, "plain.sh"), []byte("#!/bin/sh\n"), 0o644)
+	os.Mkdir(filepath.Join(over, "dir"), 0o755)
+	for _, tc := range []struct {
+		value, overrides, want string
+	}{
+		{"exec.sh", over, over},
+		{"exec.sh pre_install --x", over, over},
+		{"plain.sh", over, "/src"},
+		{"missing.sh", over, "/src"},
+		{"dir", over, over},
+		{"exec.sh", "", "/src"},
+		{"exec.sh", filepath.Join(over, "none"), "/src"},
+	} {
+		if got := ScriptDir(tc.value, "/src", tc.overrides); got != tc.want {
+			t.Errorf("ScriptDir(%q, %q) = %q, want %q", tc.value, tc.overrides, got, tc.want)
 		}
 	}
 }

@@ -63,7 +63,7 @@ func (b *Builder) finish(ctx context.Context, job Job, m Module, dir, out string
 	r := b.Inv.Runner
 	src := filepath.Join(dir, m.BuiltLocation, m.BuiltName+".ko")
 	if m.Strip && job.StripTool != "" {
-		r.Run(ctx, run.Cmd{Path: job.StripTool, Args: []string{"-g", src}})
+		r.Run(ctx, run.Cmd{Path: job.StripTool, Args: []string{"-g", src}, Env: b.Inv.Env})
 	}
 	if job.Sign != nil {
 		fmt.Fprintf(b.Inv.Out, "Signing module %s\n", src)

@@ -64,6 +64,11 @@ func (a *action) add(ctx context.Context, sc *conf.Scope, req Request) (Request,
 		return req, &Error{Kind: NoModuleVersion}
 	}
 	m, v := req.Module, req.Version
+	if a.Flags.RPMSafeUpgrade {
+		if err := a.rpmLock(m, v); err != nil {
+			return req, err
+		}
+	}
 	if a.Layout.IsAdded(m, v) {
 		return req, &Error{Kind: AlreadyAdded, Target: Target{Module: m, Version: v}}
 	}
@@ -203,5 +208,5 @@ func checkNames(m, v string) error {
 // --directive exports in its environment, and returns its status.
 func (a *action) runScript(ctx context.Context, t Target, kind, value string) int {
 	src := a.Layout.SourceLink(t.Module, t.Version)
-	return kbuild.RunScript(ctx, a.Runner, a.Rep.Stdout(), a.Rep.Stderr(), a.Rep.Warn, kind, value, src, a.Loader.ValidDirectives()...)
+	return kbuild.RunScript(ctx, a.Runner, a.Rep.Stdout(), a.Rep.Stderr(), a.Rep.Warn, kind, value, src, a.overrides(t.Module), a.Loader.ValidDirectives()...)
 }

@@ -14,7 +14,10 @@ import (
 // outcome collects what autoinstall did on one kernel.
 type outcome struct {
 	installed, skipped, failed []string
-	pending                    []queued
+	// known holds every module dkms has (any version or state).
+	known map[string]bool
+	// left holds the modules no round could start, settled (settle).
+	left []queued
 	// why holds a line per module not installed, for the detailed
 	// summary: "m/v: reason".
 	why []string
@@ -48,7 +51,7 @@ func (s *Session) Autoinstall(ctx context.Context, req Request) error {
 		a.updateInitramfs(ctx, k)
 	}
 	a.autoSummary(res, k)
-	if len(res.failed) > 0 || len(res.pending) > 0 {
+	if len(res.failed) > 0 || res.unresolved() {
 		return &Error{Kind: AutoinstallFailed}
 	}
 	if len(res.installed) > 0 {
@@ -60,7 +63,7 @@ func (s *Session) Autoinstall(ctx context.Context, req Request) error {
 // autoQueue picks the newest version of each module and queues the ones
 // with AUTOINSTALL set that are not installed on k yet.
 func (a *action) autoQueue(ctx context.Context, sc *conf.Scope, k, arch string) ([]queued, *outcome, error) {
-	res := &outcome{}
+	res := &outcome{known: map[string]bool{}}
 	var order []string
 	latest := map[string]string{}
 	for _, e := range status.Entries(a.Layout, "", "", "", "") {
@@ -68,6 +71,7 @@ func (a *action) autoQueue(ctx context.Context, sc *conf.Scope, k, arch string) 
 			a.Rep.Fail(&Error{Kind: Broken, Target: Target{Module: e.Module, Version: e.Version}})
 			continue
 		}
+		res.known[e.Module] = true
 		cur, seen := latest[e.Module]
 		if !seen {
 			order = append(order, e.Module)
@@ -97,8 +101,8 @@ func (a *action) autoQueue(ctx context.Context, sc *conf.Scope, k, arch string) 
 }
 
 // autoRounds installs the queued modules round by round (nextRound)
-// until a round has nothing ready. What is left is reported with the
-// dependencies it waited for when the last round began.
+// until a round has nothing ready. What is left is settled (settle) with
+// the dependencies it waited for when the last round began.
 func (a *action) autoRounds(ctx context.Context, sc *conf.Scope, req Request, queue []queued, res *outcome, k, arch string) error {
 	for len(queue) > 0 {
 		done := map[string]bool{}
@@ -114,8 +118,19 @@ func (a *action) autoRounds(ctx context.Context, sc *conf.Scope, req Request, qu
 		}
 		queue = waiting
 	}
-	res.pending = queue
+	res.left = settle(queue, res.known)
 	return nil
+}
+
+// unresolved reports a module left waiting for a module dkms knows: that
+// fails autoinstall, a deferred one does not.
+func (res *outcome) unresolved() bool {
+	for _, e := range res.left {
+		if !e.deferred {
+			return true
+		}
+	}
+	return false
 }
 
 // autoRound builds the ready modules in parallel, then shows each one's
@@ -239,8 +254,19 @@ func (a *action) autoSummary(res *outcome, k string) {
 	if len(res.failed) > 0 {
 		a.Rep.Say("Autoinstall on %s failed for module(s) %s.", k, strings.Join(res.failed, " "))
 	}
-	for _, e := range res.pending {
-		a.Rep.Say("%s autoinstall failed due to missing dependencies: %s.", e.module+"/"+e.version, strings.Join(e.deps, " "))
+	var deferred []string
+	for _, e := range res.left {
+		mv := e.module + "/" + e.version
+		if e.deferred {
+			a.Rep.Say("%s autoinstall deferred: BUILD_DEPENDS not registered with DKMS: %s.", mv, strings.Join(e.deps, " "))
+			deferred = append(deferred, mv)
+		} else {
+			a.Rep.Say("%s autoinstall failed due to missing dependencies: %s.", mv, strings.Join(e.deps, " "))
+		}
+	}
+	if len(deferred) > 0 {
+		a.Rep.Say("Autoinstall on %s deferred module(s) %s due to BUILD_DEPENDS not yet registered with DKMS.", k, strings.Join(deferred, " "))
+		a.Rep.Say("These may be provided externally or by a package not yet configured; autoinstall will retry on the next trigger.")
 	}
 	// The reference's lines above are an interface; the reasons are ours
 	// and shown under --verbose (status --json has them too).

@@ -80,8 +80,9 @@ func (a *action) doBuild(ctx context.Context, sc *conf.Scope, req Request, t Tar
 	if err != nil {
 		return t, err
 	}
-	if err := a.checkExclusive(cfg.Config, t); err != nil {
-		return t, err
+	ex := a.exclusion(cfg.Config, t)
+	if ex.All {
+		return t, &Error{Kind: Excluded, Target: t, Path: a.Layout.Built(t.Module, t.Version, t.Kernel, t.Arch)}
 	}
 	src := a.Layout.SourceLink(t.Module, t.Version)
 	if countVisible(src) < 2 {
@@ -91,10 +92,25 @@ func (a *action) doBuild(ctx context.Context, sc *conf.Scope, req Request, t Tar
 	if err != nil {
 		return t, err
 	}
+	benv := a.buildEnvironment(ctx, kt, t)
 	if err := a.checkBuildDepends(cfg.Config, t); err != nil {
 		return t, err
 	}
-	return t, a.builder(cfg.Config, kt, t).Build(ctx, a.buildJob(cfg, kt, t))
+	return t, a.builder(cfg.Config, kt, t, benv).Build(ctx, a.buildJob(cfg, kt, t, ex, benv))
+}
+
+// buildEnvironment sources framework.conf's build_environment for the
+// build of t (dkms 3.3), after the compiler detection so that it can
+// change it, and returns what it exported (kbuild.SourceEnvironment): a
+// toolchain's enable script, say. Like the reference, it uses the value
+// read at start-up, and only a regular file.
+func (a *action) buildEnvironment(ctx context.Context, kt *resolved, t Target) []string {
+	file := a.Framework["build_environment"]
+	if file == "" || !isFile(file) {
+		return nil
+	}
+	env := append(append([]string(nil), a.Loader.ValidDirectives()...), kt.Env...)
+	return kbuild.SourceEnvironment(ctx, a.Runner, file, a.dkmsVars(kt, t), env)
 }
 
 // ensureAdded runs the implicit add of build and install.
@@ -112,14 +128,12 @@ func (a *action) ensureAdded(ctx context.Context, sc *conf.Scope, req Request, t
 	return t, nil
 }
 
-// checkExclusive applies BUILD_EXCLUSIVE_* (§4.3): a mismatch is a warning
-// and exit 77.
-func (a *action) checkExclusive(cfg *conf.Config, t Target) error {
-	kconfig, _ := os.ReadFile(a.kernel(t.Kernel, t.Arch).ConfigPath)
-	if excluded, _ := cfg.BuildExclusive.Excludes(t.Kernel, t.Arch, kconfig); excluded {
-		return &Error{Kind: Excluded, Target: t, Path: a.Layout.Built(t.Module, t.Version, t.Kernel, t.Arch)}
-	}
-	return nil
+// exclusion applies BUILD_EXCLUSIVE_* to t (§4.3, per module since dkms
+// 3.3): CONFIG constraints read the kernel's configuration, and are
+// ignored when it has none.
+func (s *Session) exclusion(cfg *conf.Config, t Target) conf.Exclusion {
+	kconfig, _ := os.ReadFile(s.kernel(t.Kernel, t.Arch).ConfigPath)
+	return cfg.Exclude(t.Kernel, t.Arch, kconfig)
 }
 
 // checkBuildDepends needs some version of every BUILD_DEPENDS module
@@ -141,15 +155,18 @@ func (a *action) checkBuildDepends(cfg *conf.Config, t Target) error {
 	return &Error{Kind: MissingDepends, Target: t, Names: missing}
 }
 
-func (a *action) builder(cfg *conf.Config, kt *resolved, t Target) *kbuild.Builder {
-	env := append(a.exportVars(kt, t), kt.Env...)
+// builder runs t's build with dkms's variables, the kernel's compiler
+// settings and what build_environment exported (benv), in that order of
+// precedence from last to first.
+func (a *action) builder(cfg *conf.Config, kt *resolved, t Target, benv []string) *kbuild.Builder {
+	env := append(append(a.exportVars(kt, t), kt.Env...), benv...)
 	return &kbuild.Builder{
 		Layout: a.Layout,
 		Inv: &kbuild.Invoker{Runner: a.Runner, Out: a.Rep.Stdout(), Env: env, Verbose: a.Flags.Verbose,
 			Dots: !strings.HasPrefix(cfg.PackageName, "dkms") || !strings.HasSuffix(cfg.PackageName, "_test")},
 		Now:        a.now,
 		Warn:       a.Rep.Warn,
-		Compressor: a.compressor(),
+		Compressor: a.compressor(env),
 	}
 }
 
@@ -157,15 +174,23 @@ func (a *action) builder(cfg *conf.Config, kt *resolved, t Target) *kbuild.Build
 // script sees what the reference's eval would (§7.9), and the --directive
 // exports.
 func (a *action) exportVars(kt *resolved, t Target) []string {
-	return append([]string{
+	return append(a.dkmsVars(kt, t), a.Loader.ValidDirectives()...)
+}
+
+// dkmsVars are the shell variables of the reference's do_build that a
+// build step may read.
+func (a *action) dkmsVars(kt *resolved, t Target) []string {
+	return []string{
 		"kernelver=" + kt.Release, "arch=" + kt.Arch,
 		"module=" + t.Module, "module_version=" + t.Version,
 		"kernel_source_dir=" + kt.SourceDir, "dkms_tree=" + a.Layout.DKMS,
 		"source_tree=" + a.Layout.Source, "install_tree=" + a.Layout.Install,
-	}, a.Loader.ValidDirectives()...)
+	}
 }
 
-func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target) kbuild.Job {
+// buildJob is the build of t's modules that ex does not exclude: only
+// those are looked for after make, finished and kept.
+func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target, ex conf.Exclusion, benv []string) kbuild.Job {
 	m, v, k := t.Module, t.Version, t.Kernel
 	chosen, _ := cfg.MakeCommand(k) // an invalid MAKE_MATCH matches nothing, as in bash
 	patches, _ := cfg.Patches(k)
@@ -175,27 +200,45 @@ func (a *action) buildJob(cfg *conf.Result, kt *resolved, t Target) kbuild.Job {
 		Patches:     patches,
 		PreBuild:    cfg.PreBuild,
 		PostBuild:   cfg.PostBuild,
-		StripTool:   kt.StripTool,
-		Sign:        kt.signing.signer(a.Runner),
+		StripTool:   stripTool(kt.StripTool, benv),
+		Sign:        kt.signing.signer(a.Runner, benv),
 		CompressExt: kt.CompressExt,
 		Extra:       a.depRecords(cfg.Config),
+		Overrides:   a.overrides(m),
 	}
-	job.Extra[tree.BuildRecordName] = buildRecord(cfg).Encode()
-	for _, mod := range cfg.Modules {
+	rec := &tree.BuildRecord{ConfHash: conf.HashFiles(cfg.Files)}
+	for i, mod := range cfg.Modules {
+		if ex.Excluded[i] {
+			continue
+		}
 		job.Modules = append(job.Modules, kbuild.Module{BuiltName: mod.BuiltName, BuiltLocation: mod.BuiltLocation,
 			DestName: mod.DestName, Strip: mod.Strip})
+		rec.Modules = append(rec.Modules, tree.RecordedModule{DestName: mod.DestName, DestLocation: mod.DestLocation})
 	}
+	job.Extra[tree.BuildRecordName] = rec.Encode()
 	return job
 }
 
-// buildRecord is the record a build of cfg leaves for status (see
-// tree.BuildRecord).
-func buildRecord(cfg *conf.Result) *tree.BuildRecord {
-	rec := &tree.BuildRecord{ConfHash: conf.HashFiles(cfg.Files)}
-	for _, m := range cfg.Modules {
-		rec.Modules = append(rec.Modules, tree.RecordedModule{DestName: m.DestName, DestLocation: m.DestLocation})
+// stripTool is the kernel's strip tool, unless build_environment set CC:
+// then llvm-strip for clang, strip otherwise, as the reference decides
+// from $CC.
+func stripTool(kernels string, benv []string) string {
+	tool := kernels
+	for _, kv := range benv {
+		if cc, ok := strings.CutPrefix(kv, "CC="); ok {
+			tool = "strip"
+			if cc == "clang" {
+				tool = "llvm-strip"
+			}
+		}
 	}
-	return rec
+	return tool
+}
+
+// overrides is module m's override directory (dkms 3.4): patches and
+// scripts in /etc/dkms/<module>/ (DKMS_CONFDIR) win over the source's.
+func (s *Session) overrides(m string) string {
+	return filepath.Join(s.ConfDir, m)
 }
 
 // countVisible counts the entries of dir not starting with a dot.

@@ -45,6 +45,7 @@ const (
 	PackageBadField        // Path: the dkms.conf, Names: the field, Detail: the rule broken
 	PackageEmpty           // no built module to package
 	PackageFailed          // Detail: why the package could not be written
+	RemoveCancelled        // remove --rpm_safe_upgrade within the add's rpm transaction (a warning, exit 0)
 )
 
 // Error is a condition of an action that the CLI words: the reference's

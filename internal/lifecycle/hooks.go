@@ -59,9 +59,10 @@ func (s *Session) KernelRemove(ctx context.Context, req Request, preinst bool) e
 }
 
 // Match installs on the kernel of req every module version installed on
-// req.TemplateKernel, as the original dkms did; the reference's version
-// is broken by a status format change (§3.11). With a module given, only
-// its versions.
+// req.TemplateKernel (§3.11; 3.2.2's was broken by a status format
+// change, 3.4 parses the status again). With a module given, only its
+// versions. The exit status is the last failure's, not the last
+// module's as in the reference (see §10.5).
 func (s *Session) Match(ctx context.Context, req Request) error {
 	k, arch := req.Kernels[0], req.Arches[0]
 	switch {
@@ -86,19 +87,33 @@ func (s *Session) Match(ctx context.Context, req Request) error {
 		s.Rep.Say("There is nothing to be done for this match.")
 		return nil
 	}
-	a := s.newAction()
 	sc := &conf.Scope{}
 	last := 0
 	for _, e := range todo {
 		s.Rep.Say("Module:  %s", e.Module)
 		s.Rep.Say("Version: %s", e.Version)
 		req.Module, req.Version = e.Module, e.Version
-		if err := a.installOne(ctx, sc, req, Target{Module: e.Module, Version: e.Version, Kernel: k, Arch: arch}); err != nil {
-			last = a.Rep.Fail(err)
+		if err := s.matchOne(ctx, sc.Fork(), req, Target{Module: e.Module, Version: e.Version, Kernel: k, Arch: arch}); err != nil {
+			last = s.Rep.Fail(err)
 		}
 	}
 	if last != 0 {
 		return Status(last)
 	}
 	return nil
+}
+
+// matchOne builds t (or says it is built already, or rebuilds it with
+// --force) and then installs it (the same), as the reference's match
+// does with a subshell for each: every module prepares the kernel anew,
+// so each build shows its signing prologue. Unlike the reference, a
+// failed build is not tried again by the install, and --force rebuilds
+// and reinstalls the module named by the template kernel's entry (the
+// reference's uses the command line's module and fails).
+func (s *Session) matchOne(ctx context.Context, sc *conf.Scope, req Request, t Target) error {
+	a := s.newAction()
+	if err := a.buildOne(ctx, sc, req, t); err != nil {
+		return err
+	}
+	return a.installOne(ctx, sc, req, t)
 }

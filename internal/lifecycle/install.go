@@ -61,7 +61,7 @@ func (a *action) installBuilt(ctx context.Context, sc *conf.Scope, req Request, 
 		return t, err
 	}
 	ireq := a.installRequest(cfg.Config, t)
-	if code := a.runScript(ctx, t, "pre_install", cfg.PreInstall); code != 0 && !a.Flags.Force {
+	if code := a.runScript(ctx, t, "pre_install", cfg.PreInstall); code != 0 && !ireq.Force {
 		return t, &Error{Kind: PreInstallFailed, Target: t}
 	}
 	return t, a.place(ctx, t, ireq, cfg)
@@ -114,12 +114,16 @@ func (a *action) finishDepmod(ctx context.Context) error {
 	return nil
 }
 
-// installRequest turns a conf into the install package's request.
-func (a *action) installRequest(cfg *conf.Config, t Target) install.Request {
+// installRequest turns a conf into the install package's request for t,
+// each module marked when BUILD_EXCLUSIVE_* excludes it on t's kernel.
+func (s *Session) installRequest(cfg *conf.Config, t Target) install.Request {
+	// --rpm_safe_upgrade forces, so that the first half of an rpm upgrade
+	// installs whatever the second half then removes.
 	req := install.Request{Module: t.Module, Version: t.Version, Kernel: t.Kernel, Arch: t.Arch,
-		Force: a.Flags.Force, ForceVersion: a.Flags.ForceVersion, ObsoleteBy: cfg.ObsoleteBy}
-	for _, mod := range cfg.Modules {
-		req.Modules = append(req.Modules, install.Module{DestName: mod.DestName, DestLocation: mod.DestLocation})
+		Force: s.Flags.Force || s.Flags.RPMSafeUpgrade, ForceVersion: s.Flags.ForceVersion, ObsoleteBy: cfg.ObsoleteBy}
+	ex := s.exclusion(cfg, t)
+	for i, mod := range cfg.Modules {
+		req.Modules = append(req.Modules, install.Module{DestName: mod.DestName, DestLocation: mod.DestLocation, Excluded: ex.Excluded[i]})
 	}
 	return req
 }

@@ -104,7 +104,10 @@ func (s *Session) packageBuilds(ctx context.Context, req Request) ([]pack.Build,
 			return nil, err
 		}
 		b := pack.Build{Kernel: k, Arch: t.Arch, Dir: dir}
-		for _, mod := range cfg.Modules {
+		for _, mod := range s.installRequest(cfg.Config, t).Modules {
+			if mod.Excluded {
+				continue
+			}
 			file := install.FindModule(s.Layout.BuiltModules(t.Module, t.Version, k, t.Arch), mod.DestName)
 			if file == "" {
 				return nil, &install.MissingError{Name: mod.DestName, Dir: dir}

@@ -2,6 +2,7 @@ package lifecycle
 
 import (
 	"context"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -46,6 +47,9 @@ func (s *Session) Remove(ctx context.Context, req Request) error {
 	a := s.newAction()
 	m, v := req.Module, req.Version
 	a.cleanLeftovers(m, v)
+	if a.Flags.RPMSafeUpgrade && a.rpmUpgrade(m, v) {
+		return &Error{Kind: RemoveCancelled}
+	}
 	sc := &conf.Scope{}
 	for i, k := range req.Kernels {
 		if err := a.uninstallAndUnbuild(ctx, sc, Target{Module: m, Version: v, Kernel: k, Arch: req.Arches[i]}); err != nil {
@@ -92,10 +96,27 @@ func (a *action) unbuild(t Target) error {
 
 func (a *action) maybeUninstall(ctx context.Context, sc *conf.Scope, t Target) error {
 	if !a.Layout.IsInstalled(t.Module, t.Version, t.Kernel, t.Arch) {
-		a.Rep.Say("Module %s is not installed for kernel %s (%s). Skipping...", t.mv(), t.Kernel, t.Arch)
+		if !a.mayBeExcluded(ctx, sc, t) {
+			a.Rep.Say("Module %s is not installed for kernel %s (%s). Skipping...", t.mv(), t.Kernel, t.Arch)
+		}
 		return nil
 	}
 	return a.doUninstall(ctx, sc, t)
+}
+
+// mayBeExcluded reports whether t's module version has BUILD_EXCLUSIVE
+// directives (OBSOLETE_BY included), on any kernel: dkms 3.3 then keeps
+// quiet about it not being installed, since that can be expected. As the
+// reference, it reads DT/m/v/source/dkms.conf leniently, with its errors
+// discarded, and keeps the scope's cache as it was.
+func (a *action) mayBeExcluded(ctx context.Context, sc *conf.Scope, t Target) bool {
+	r := a.confRequest(t, false)
+	r.Path = filepath.Join(a.Layout.SourceLink(t.Module, t.Version), "dkms.conf")
+	if !isFile(r.Path) {
+		return false
+	}
+	res, err := a.Loader.ReadAside(ctx, sc, r, a.Rep.Stdout(), io.Discard)
+	return err == nil && res.Exclusive()
 }
 
 // doUninstall is the reference's do_uninstall: take the module out of the

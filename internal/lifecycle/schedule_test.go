@@ -104,3 +104,36 @@ func TestBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestSettle classifies what no round could start (dkms 3.4.1): waiting
+// for a known module fails, waiting only for unknown ones is deferred;
+// queue order is kept and each keeps the dependencies its line names.
+func TestSettle(t *testing.T) {
+	deferred := func(e queued) queued { e.deferred = true; return e }
+	tests := []struct {
+		name  string
+		left  []queued
+		known []string
+		want  []queued
+	}{
+		{name: "unknown dependencies only: deferred", left: qs("a:x,y"), known: []string{"a"}, want: []queued{deferred(q("a:x,y"))}},
+		{name: "a known dependency: failed, listing only known ones", left: qs("a:x,b,y,c"), known: []string{"a", "b", "c"}, want: qs("a:b,c")},
+		{name: "a dependant of a deferred module waits for a known one", left: qs("a:x", "top:a"), known: []string{"a", "top"},
+			want: []queued{deferred(q("a:x")), q("top:a")}},
+		{name: "a cycle of known modules fails", left: qs("a:b", "b:a"), known: []string{"a", "b"}, want: qs("a:b", "b:a")},
+		{name: "queue order is kept", left: qs("z:x", "m:a", "b:y"), known: []string{"a"},
+			want: []queued{deferred(q("z:x")), q("m:a"), deferred(q("b:y"))}},
+		{name: "nothing left", left: nil, want: []queued{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			known := map[string]bool{}
+			for _, k := range tt.known {
+				known[k] = true
+			}
+			if got := settle(tt.left, known); !reflect.DeepEqual(got, tt.want) {
+				t.Errorf("settle = %+v, want %+v", got, tt.want)
+			}
+		})
+	}
+}

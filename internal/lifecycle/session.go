@@ -99,6 +99,10 @@ type Flags struct {
 	NoDepmod     bool // --no-depmod
 	BinariesOnly bool // --binaries-only
 	SourceOnly   bool // --source-only
+	// RPMSafeUpgrade is --rpm_safe_upgrade: add leaves a lock that makes
+	// the remove of the same version in the same rpm transaction a no-op,
+	// and install forces.
+	RPMSafeUpgrade bool
 }
 
 // Target is what one step works on: a module version on a kernel and

@@ -3,12 +3,14 @@ package lifecycle
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/sign"
 )
@@ -42,15 +44,16 @@ func (a *action) prepareSigning(ctx context.Context, sc *conf.Scope, r *resolved
 }
 
 // signer returns the function that signs one built module in place: the
-// external tool, or natively with the sign package (keys loaded on first
-// use). Nil signs nothing.
-func (p *signPlan) signer(r *run.Runner) func(context.Context, string) error {
+// external tool, run with env added to its environment (what
+// build_environment exported), or natively with the sign package (keys
+// loaded on first use). Nil signs nothing.
+func (p *signPlan) signer(r *run.Runner, env []string) func(context.Context, string) error {
 	if p == nil {
 		return nil
 	}
 	if p.tool != "" {
 		return func(ctx context.Context, path string) error {
-			return r.Run(ctx, run.Cmd{Path: p.tool, Args: []string{p.hash, p.key, p.cert, path}})
+			return r.Run(ctx, run.Cmd{Path: p.tool, Args: []string{p.hash, p.key, p.cert, path}, Env: env})
 		}
 	}
 	return func(_ context.Context, path string) error {
@@ -74,6 +77,10 @@ func (p *signPlan) signer(r *run.Runner) func(context.Context, string) error {
 // planSigning works out the signing facts of r and prints the prologue;
 // it reports false when modules are not signed.
 func (a *action) planSigning(ctx context.Context, sc *conf.Scope, r *resolved) (signPlan, bool) {
+	fw := a.frameworkFor(ctx, sc, r.Release, r.Arch) // signing settings are read late, per kernel
+	if !a.signingAllowed(fw["try_sign_modules"]) {
+		return signPlan{}, false
+	}
 	if r.Config == nil {
 		a.Rep.Say("Kernel config %s not found, modules won't be signed", r.ConfigPath)
 		return signPlan{}, false
@@ -83,7 +90,6 @@ func (a *action) planSigning(ctx context.Context, sc *conf.Scope, r *resolved) (
 		a.Rep.Say("The kernel is built without module signing facility, modules won't be signed")
 		return signPlan{}, false
 	}
-	fw := a.frameworkFor(ctx, sc, r.Release, r.Arch) // signing settings are read late, per kernel
 	p := signPlan{hash: hash, tool: fw["sign_file"]}
 	shown := p.tool
 	if shown == "" {
@@ -103,6 +109,30 @@ func (a *action) planSigning(ctx context.Context, sc *conf.Scope, r *resolved) (
 	a.Rep.Say("Signing key: %s", p.key)
 	a.Rep.Say("Public certificate (MOK): %s", p.cert)
 	return p, true
+}
+
+// signingAllowed applies framework.conf's try_sign_modules (dkms 3.4):
+// "false" never signs, "true" always tries, anything else (unset,
+// "not_in_chroot") tries unless dkms runs in a chroot, where the key
+// would be one the target machine's firmware does not know. It prints
+// the reference's line when modules won't be signed.
+func (a *action) signingAllowed(try string) bool {
+	switch try {
+	case "false":
+		a.Rep.Say("Module signing is disabled by policy, modules won't be signed")
+		return false
+	case "true":
+		return true
+	}
+	c := kernel.InChroot(a.SysRoot, a.Loader.Base.Environ, os.Geteuid())
+	if c.StatErr != "" {
+		fmt.Fprintln(a.Rep.Stderr(), c.StatErr)
+	}
+	if c.In {
+		a.Rep.Say("Running in chroot, modules won't be signed")
+		return false
+	}
+	return true
 }
 
 // referenceSignFile is the sign-file the reference would use for k; we

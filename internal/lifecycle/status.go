@@ -47,7 +47,7 @@ func (s *Session) checker(ctx context.Context) *status.Checker {
 			if err != nil {
 				return nil, false
 			}
-			return s.newAction().installRequest(cfg.Config, t).Modules, true
+			return s.installRequest(cfg.Config, t).Modules, true
 		},
 		Workers: runtime.NumCPU(),
 		Cache:   status.NewCache(),

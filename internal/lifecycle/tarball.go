@@ -98,7 +98,7 @@ func (s *Session) stageSource(staging, m, v string) error {
 		}
 		return nil
 	}
-	s.Rep.Say("Creating tarball structure to specifically accomodate binaries.")
+	s.Rep.Say("Creating tarball structure to specifically accommodate binaries.")
 	dir := filepath.Join(staging, archive.BinariesOnly)
 	if err := s.Runner.MkdirAll(dir); err != nil {
 		return err

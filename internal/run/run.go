@@ -145,7 +145,7 @@ func (r *Runner) Run(ctx context.Context, c Cmd) error {
 	if r.Echo != nil && !c.NoEcho {
 		fmt.Fprintln(r.Echo, show)
 	}
-	cmd := exec.CommandContext(ctx, c.Path, c.Args...)
+	cmd := exec.CommandContext(ctx, programPath(c.Path, c.Env), c.Args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
 	cmd.WaitDelay = 10 * time.Second
 	cmd.Dir = c.Dir
@@ -178,6 +178,35 @@ func (r *Runner) Run(ctx context.Context, c Cmd) error {
 		return fmt.Errorf("running %s: %w", show, err)
 	}
 	return nil
+}
+
+// programPath is where a shell would find the program name for a
+// command whose environment sets PATH (as build_environment may): in that
+// PATH. Otherwise (a path, no PATH in env, or no match there) exec looks
+// it up in the process's PATH.
+func programPath(name string, env []string) string {
+	if strings.Contains(name, "/") {
+		return name
+	}
+	path, ok := "", false
+	for _, kv := range env {
+		if v, found := strings.CutPrefix(kv, "PATH="); found {
+			path, ok = v, true
+		}
+	}
+	if !ok {
+		return name
+	}
+	for _, dir := range strings.Split(path, ":") {
+		if dir == "" {
+			dir = "."
+		}
+		p := dir + "/" + name
+		if st, err := os.Stat(p); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+			return p
+		}
+	}
+	return name
 }
 
 // Output runs c and returns its standard output; standard error is kept

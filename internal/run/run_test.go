@@ -360,3 +360,35 @@ func TestKillAt(t *testing.T) {
 		})
 	}
 }
+
+// TestProgramPath checks that a PATH in the command's environment picks
+// the program, as it would in a shell (build_environment can set one).
+func TestProgramPath(t *testing.T) {
+	dir := t.TempDir()
+	prog := filepath.Join(dir, "tool")
+	if err := os.WriteFile(prog, []byte("#!/bin/sh\necho from-dir\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"tool", []string{"PATH=/nonexistent:" + dir}, prog},
+		{"tool", []string{"PATH=" + dir, "PATH=/nonexistent"}, "tool"},
+		{"tool", nil, "tool"},
+		{"/bin/sh", []string{"PATH=" + dir}, "/bin/sh"},
+		{"sh", []string{"PATH=" + dir}, "sh"},
+	} {
+		if got := programPath(tc.name, tc.env); got != tc.want {
+			t.Errorf("programPath(%q, %q) = %q, want %q", tc.name, tc.env, got, tc.want)
+		}
+	}
+	var out bytes.Buffer
+	if err := (&Runner{}).Run(t.Context(), Cmd{Path: "tool", Env: []string{"PATH=" + dir + ":/bin:/usr/bin"}, Stdout: &out}); err != nil {
+		t.Fatal(err)
+	}
+	if out.String() != "from-dir\n" {
+		t.Errorf("ran %q", out.String())
+	}
+}

@@ -30,8 +30,9 @@ func NewCache() *Cache { return &Cache{entries: map[string]*cached{}} }
 
 // kernelDependent matches what could make a conf's result differ between
 // kernels: the kernel variables, commands (substitutions, eval, sourcing
-// another file). Conservative: any mention counts.
-var kernelDependent = regexp.MustCompile("kernel|arch|\\$\\(|`|\\beval\\b|\\bsource\\b|(^|[;&|\\s])\\.\\s")
+// another file), BUILD_EXCLUSIVE_* and OBSOLETE_BY (which modules are
+// excluded depends on the kernel). Conservative: any mention counts.
+var kernelDependent = regexp.MustCompile("kernel|arch|BUILD_EXCLUSIVE|OBSOLETE_BY|\\$\\(|`|\\beval\\b|\\bsource\\b|(^|[;&|\\s])\\.\\s")
 
 // modules returns the dest modules of the conf made of files from the
 // cache, or evaluates it with eval and caches the result when the files

@@ -92,6 +92,9 @@ func (c *Checker) flag(e *Entry, stderr io.Writer) {
 	man, _ := c.Layout.ReadManifest(e.Module, e.Kernel, e.Arch)
 	req := install.Request{Module: e.Module, Version: e.Version, Kernel: e.Kernel, Arch: e.Arch, Modules: mods}
 	for _, m := range mods {
+		if m.Excluded { // never built for this kernel: neither missing nor different
+			continue
+		}
 		built := install.FindModule(builtDir, m.DestName)
 		if built == "" {
 			e.Missing = true

@@ -96,6 +96,11 @@ func (l Layout) Builds(m, v string) []KernelArch {
 			}
 		}
 	}
+	// The reference's glob K/A sorts whole paths: "6.1-x/x86_64" comes
+	// before "6.1/x86_64" ('-' < '/').
+	sort.SliceStable(out, func(i, j int) bool {
+		return out[i].Kernel+"/"+out[i].Arch < out[j].Kernel+"/"+out[j].Arch
+	})
 	return out
 }
 

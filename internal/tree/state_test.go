@@ -145,6 +145,7 @@ func TestModulesVersionsBuilds(t *testing.T) {
 		"dkms/foo/1.0/6.1.0/arm64/module/",
 		"dkms/foo/1.0/6.1.0/i386/log/",
 		"dkms/foo/1.0/10.2-rc1/x86_64/module/",
+		"dkms/foo/1.0/6.1.0-copy/x86_64/module/",
 		"dkms/foo/1.0/linux-6.1/x86_64/module/",
 		"dkms/foo/1.0/6/x86_64/module/",
 		"dkms/foo/1.0/.tmp_x86_64_abc/module/",
@@ -161,7 +162,8 @@ func TestModulesVersionsBuilds(t *testing.T) {
 	if got, want := l.Versions("foo"), []string{"1.0", "10.0", "2.0"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("Versions = %q, want %q", got, want)
 	}
-	want := []KernelArch{{"10.2-rc1", "x86_64"}, {"6.1.0", "arm64"}, {"6.1.0", "x86_64"}}
+	// sorted as the reference's glob sorts K/A paths: '-' before '/'
+	want := []KernelArch{{"10.2-rc1", "x86_64"}, {"6.1.0-copy", "x86_64"}, {"6.1.0", "arm64"}, {"6.1.0", "x86_64"}}
 	if got := l.Builds("foo", "1.0"); !reflect.DeepEqual(got, want) {
 		t.Errorf("Builds = %v, want %v", got, want)
 	}
