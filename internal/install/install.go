@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dkms-go/dkms/internal/distro"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
@@ -37,6 +38,9 @@ type Env struct {
 	ErrorBlock func(lines ...string)
 	// Warn prints a "Warning:" block.
 	Warn func(lines ...string)
+	// Weak is the distribution's weak-modules tool, told about the module
+	// files of every install and uninstall; nil for none.
+	Weak *distro.WeakModules
 }
 
 // Module is one kernel module of a package, as dkms.conf names it.
@@ -52,6 +56,7 @@ type Request struct {
 	Force                         bool // install over equal or newer modules
 	ForceVersion                  bool // --force-version-override
 	ObsoleteBy                    string
+	NoWeakModules                 bool // the module's NO_WEAK_MODULES: keep it from the weak-modules tool
 }
 
 // Sentinel conditions the CLI words itself.
@@ -126,7 +131,11 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 		e.rollback(man)
 		return err
 	}
-	return e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch))
+	if err := e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {
+		return err
+	}
+	e.weakModules(ctx, req, man.Files, true)
+	return nil
 }
 
 // plan checks every module and returns where each accepted one goes.

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +16,7 @@ import (
 // version was active. With a manifest it replays exactly what the install
 // did; without one (an install made by the reference dkms) it finds the
 // files the way the reference does.
-func (e *Env) Uninstall(req Request) (wasActive bool, err error) {
+func (e *Env) Uninstall(ctx context.Context, req Request) (wasActive bool, err error) {
 	l := e.Layout
 	if l.InstalledVersion(req.Module, req.Kernel, req.Arch) != req.Version {
 		fmt.Fprintln(e.Out, "This module version was INACTIVE for this kernel.")
@@ -29,6 +30,7 @@ func (e *Env) Uninstall(req Request) (wasActive bool, err error) {
 	if man == nil || man.Version != req.Version {
 		man = e.legacyManifest(req)
 	}
+	e.weakModules(ctx, req, man.Files, false)
 	// The link goes first: from here on, an interrupted run is finished by
 	// Recover, which sees a manifest without its link.
 	if err := e.Runner.Remove(l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {

@@ -87,7 +87,7 @@ func (a *action) place(ctx context.Context, t Target, ireq install.Request, cfg 
 	a.runScript(ctx, t, "post_install", cfg.PostInstall)
 	if err := a.runDepmod(ctx, t.Kernel); err != nil {
 		inst.Out = io.Discard
-		inst.Uninstall(ireq)
+		inst.Uninstall(ctx, ireq)
 		a.installer().Depmod(ctx, t.Kernel)
 		a.Runner.Remove(marker)
 		return err
@@ -117,7 +117,7 @@ func (a *action) finishDepmod(ctx context.Context) error {
 // installRequest turns a conf into the install package's request.
 func (a *action) installRequest(cfg *conf.Config, t Target) install.Request {
 	req := install.Request{Module: t.Module, Version: t.Version, Kernel: t.Kernel, Arch: t.Arch,
-		Force: a.Flags.Force, ForceVersion: a.Flags.ForceVersion, ObsoleteBy: cfg.ObsoleteBy}
+		Force: a.Flags.Force, ForceVersion: a.Flags.ForceVersion, ObsoleteBy: cfg.ObsoleteBy, NoWeakModules: cfg.NoWeakModules}
 	for _, mod := range cfg.Modules {
 		req.Modules = append(req.Modules, install.Module{DestName: mod.DestName, DestLocation: mod.DestLocation})
 	}
