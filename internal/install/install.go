@@ -41,6 +41,9 @@ type Env struct {
 	// Weak is the distribution's weak-modules tool, told about the module
 	// files of every install and uninstall; nil for none.
 	Weak *distro.WeakModules
+	// KeepPackagedDirs keeps a directory an rpm package owns when
+	// uninstall empties it (distro.Name.KeepsPackagedDirs).
+	KeepPackagedDirs bool
 }
 
 // Module is one kernel module of a package, as dkms.conf names it.
@@ -124,11 +127,11 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 	}
 	err = e.moveOriginals(man)
 	if err == nil {
-		e.dropStale(man)
+		e.dropStale(ctx, man)
 		err = e.place(man, places)
 	}
 	if err != nil {
-		e.rollback(man)
+		e.rollback(ctx, man)
 		return err
 	}
 	if err := e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {
@@ -161,7 +164,7 @@ func (e *Env) plan(req Request) ([]placement, error) {
 // does not overwrite (an upgrade whose modules moved or went away), so no
 // old module is left for modprobe to find. An interrupted run puts them
 // back from their built copies (rollback).
-func (e *Env) dropStale(man *tree.Manifest) {
+func (e *Env) dropStale(ctx context.Context, man *tree.Manifest) {
 	if man.Previous == nil {
 		return
 	}
@@ -175,7 +178,7 @@ func (e *Env) dropStale(man *tree.Manifest) {
 			stale = append(stale, f)
 		}
 	}
-	e.removeFiles(&tree.Manifest{Kernel: man.Kernel, Files: stale}, true)
+	e.removeFiles(ctx, &tree.Manifest{Kernel: man.Kernel, Files: stale}, true)
 }
 
 // place copies (or links) each module into the install tree under a

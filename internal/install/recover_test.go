@@ -58,7 +58,7 @@ func TestRecover(t *testing.T) {
 			tc.interrupt(t, f)
 
 			f.out.Reset()
-			done := f.e.RollBack()
+			done := f.e.RollBack(t.Context())
 			if want := []string{"foo/1.0 on " + kver + " (" + arch + ")"}; !reflect.DeepEqual(done, want) {
 				t.Errorf("Recover = %q, want %q", done, want)
 			}
@@ -77,7 +77,7 @@ func TestRecover(t *testing.T) {
 				// made before the kill stays; files are what count.)
 				wantExists(t, false, f.kpath("updates"))
 			}
-			if again := f.e.RollBack(); again != nil {
+			if again := f.e.RollBack(t.Context()); again != nil {
 				t.Errorf("second Recover = %q", again)
 			}
 		})
@@ -91,7 +91,7 @@ func TestRecoverConsistent(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.e.Runner.Steps()
-	if done := f.e.RollBack(); done != nil {
+	if done := f.e.RollBack(t.Context()); done != nil {
 		t.Errorf("Recover of a finished install = %q", done)
 	}
 	if f.e.Runner.Steps() != before {
@@ -129,7 +129,7 @@ func TestRecoverUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if done := f.e.RollBack(); len(done) != 1 {
+	if done := f.e.RollBack(t.Context()); len(done) != 1 {
 		t.Errorf("Recover = %q", done)
 	}
 	wantSame(t, f.kpath("updates/dkms/foo.ko"), src1)
@@ -160,7 +160,7 @@ func TestRecoverUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(f.l.KernelLink("foo", kver, arch))
-	f.e.RollBack()
+	f.e.RollBack(t.Context())
 	wantExists(t, false, f.kpath("updates"), f.l.Manifest("foo", kver, arch))
 	wantExists(t, true, f.l.KernelDir(kver))
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -36,16 +37,17 @@ func (e *Env) Uninstall(ctx context.Context, req Request) (wasActive bool, err e
 	if err := e.Runner.Remove(l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {
 		return true, err
 	}
-	e.removeFiles(man, false)
+	e.removeFiles(ctx, man, false)
 	e.restoreOriginals(man, false)
 	e.restoreLegacyOriginals(req)
 	return true, e.Runner.Remove(l.Manifest(req.Module, req.Kernel, req.Arch))
 }
 
 // removeFiles deletes the files an install wrote and the directories that
-// become empty, up to IT/K. A file changed since install is still ours to
-// delete only if it still holds a module of that name.
-func (e *Env) removeFiles(man *tree.Manifest, quiet bool) {
+// become empty, up to IT/K, but for one an rpm package owns where the
+// distribution asks (KeepPackagedDirs). A file changed since install is
+// still ours to delete only if it still holds a module of that name.
+func (e *Env) removeFiles(ctx context.Context, man *tree.Manifest, quiet bool) {
 	kdir := e.Layout.KernelDir(man.Kernel)
 	for _, f := range man.Files {
 		if !fileutil.Exists(f.Path) {
@@ -58,8 +60,25 @@ func (e *Env) removeFiles(man *tree.Manifest, quiet bool) {
 			fmt.Fprintf(e.Out, "Deleting %s\n", f.Path)
 		}
 		e.Runner.Remove(f.Path)
-		fileutil.RemoveEmptyParents(filepath.Dir(f.Path), kdir)
+		if dir := filepath.Dir(f.Path); !e.packaged(ctx, dir) {
+			fileutil.RemoveEmptyParents(dir, kdir)
+		}
 	}
+}
+
+// packaged reports whether dir is empty and owned by an rpm package,
+// which the reference asks `rpm -qf` before it removes the directory a
+// module leaves empty, on the distributions that keep such directories
+// (KeepPackagedDirs): /lib/modules/K/extra is the kernel package's on
+// Fedora and RHEL. No rpm, or no owner, and the directory goes.
+func (e *Env) packaged(ctx context.Context, dir string) bool {
+	if !e.KeepPackagedDirs {
+		return false
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) > 0 {
+		return false // nothing to remove anyway
+	}
+	return e.Runner.Run(ctx, run.Cmd{Path: "rpm", Args: []string{"-qf", dir}}) == nil
 }
 
 // legacyManifest reconstructs what an install without a manifest placed:

@@ -156,12 +156,13 @@ func (s *Session) installer() *install.Env {
 		Location: func(raw string) string {
 			return s.Distro.InstallLocation(s.AddonModulesDir, raw)
 		},
-		Symlink:    s.Flags.Symlink,
-		NoDepmod:   s.Flags.NoDepmod,
-		BootDir:    s.bootDir(),
-		ErrorBlock: s.Rep.Error,
-		Warn:       s.Rep.Warn,
-		Weak:       s.Weak,
+		Symlink:          s.Flags.Symlink,
+		NoDepmod:         s.Flags.NoDepmod,
+		BootDir:          s.bootDir(),
+		ErrorBlock:       s.Rep.Error,
+		Warn:             s.Rep.Warn,
+		Weak:             s.Weak,
+		KeepPackagedDirs: s.Distro.KeepsPackagedDirs(),
 	}
 }
 
