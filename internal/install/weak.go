@@ -2,7 +2,9 @@ package install
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/run"
@@ -31,6 +33,10 @@ func (e *Env) weakModules(ctx context.Context, req Request, files []tree.File, a
 		list.WriteString(f.Path + "\n")
 	}
 	err := e.Runner.Run(ctx, run.Cmd{Path: argv[0], Args: argv[1:], Stdin: strings.NewReader(list.String()), Stdout: e.Out, Stderr: e.Err})
+	var pe *fs.PathError
+	if errors.As(err, &pe) { // it could not start: say why, without exec's wording
+		err = fmt.Errorf("%s: %w", run.Quote(argv), pe.Err)
+	}
 	if err != nil && e.Warn != nil {
 		e.Warn(err.Error())
 	}
