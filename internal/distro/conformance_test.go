@@ -89,12 +89,7 @@ echo "weak=$weak_modules_add|$weak_modules_remove"
 `
 	for _, d := range distributions {
 		t.Run(d.file, func(t *testing.T) {
-			root := t.TempDir()
-			data, err := os.ReadFile(filepath.Join("testdata", "os-release", d.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeTree(t, root, map[string]string{"etc/os-release": string(data)})
+			root := osReleaseRoot(t, d.file, "etc/os-release")
 			want := referenceBash(t, root, script, "NO_WEAK_MODULES=")
 			n, err := Detect(root)
 			if err != nil {

@@ -123,6 +123,19 @@ func TestInstallLocation(t *testing.T) {
 	}
 }
 
+// osReleaseRoot returns a new system root whose os-release at path is
+// testdata/os-release/<file>.
+func osReleaseRoot(t *testing.T, file, path string) string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "os-release", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	writeTree(t, root, map[string]string{path: string(data)})
+	return root
+}
+
 // distributions is the table of real os-release files (testdata) and
 // what the reference does on each: the name it detects, the directory
 // it installs into (DEST_MODULE_LOCATION /kernel/extra), the sign-file
@@ -162,13 +175,7 @@ func TestDistributions(t *testing.T) {
 	const k = "6.1.0-9-amd64"
 	for _, d := range distributions {
 		t.Run(d.file, func(t *testing.T) {
-			root := t.TempDir()
-			data, err := os.ReadFile(filepath.Join("testdata", "os-release", d.file))
-			if err != nil {
-				t.Fatal(err)
-			}
-			writeTree(t, root, map[string]string{"usr/lib/os-release": string(data)})
-			n, err := Detect(root)
+			n, err := Detect(osReleaseRoot(t, d.file, "usr/lib/os-release"))
 			if err != nil || n != d.name {
 				t.Fatalf("Detect() = %q, %v; want %q", n, err, d.name)
 			}

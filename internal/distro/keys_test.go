@@ -38,7 +38,7 @@ var gentooCases = []gentooCase{
 		key: "%ROOT%/usr/src/linux-6.6/certs/signing_key.pem", cert: "%ROOT%/usr/src/linux-6.6/certs/signing_key.pem"},
 	{name: "kernel config key is itself a symlink", configKey: "certs/signing_key.pem",
 		files: map[string]string{"usr/src/linux-6.6/certs/signing_key.pem": "->../../../../keys/real.pem", "keys/real.pem": "k"},
-		key: "%ROOT%/keys/real.pem", cert: "%ROOT%/keys/real.pem"},
+		key:   "%ROOT%/keys/real.pem", cert: "%ROOT%/keys/real.pem"},
 	{name: "kernel config key not there yet: readlink -f still names it", configKey: "certs/new.pem",
 		files: map[string]string{"usr/src/linux-6.6/certs/": ""},
 		key:   "%ROOT%/usr/src/linux-6.6/certs/new.pem", cert: "%ROOT%/usr/src/linux-6.6/certs/new.pem"},
