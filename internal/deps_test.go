@@ -19,18 +19,19 @@ const module = "github.com/dkms-go/dkms/internal/"
 // floor, so that what an action works on goes from the command line to
 // make without climbing back: cmd/dkms scans options and words errors;
 // lifecycle carries out the actions; status, doctor, kbuild and install do
-// one part each; conf, kernel, tree, archive, sign, modinfo and compress
-// own their facts; run and fileutil are the door and the helpers. Nothing
+// one part each; conf, kernel, distro, tree, archive, sign, modinfo and
+// compress own their facts; run and fileutil are the door and the helpers. Nothing
 // imports cmd/dkms, and the table has no cycle (TestDependencyFloors). A
 // package missing here may not exist.
 var allowed = map[string][]string{
-	"../cmd/dkms":           {"conf", "doctor", "fileutil", "install", "kbuild", "kernel", "lifecycle", "run", "status", "tree"},
+	"../cmd/dkms":           {"conf", "distro", "doctor", "fileutil", "install", "kbuild", "kernel", "lifecycle", "run", "status", "tree"},
 	"fileutil":              {},
 	"testenv":               {}, // imported by tests only: no entry lists it
 	"compress":              {"compress/xz"},
 	"compress/xz":           {},
 	"compress/compresstest": {},
 	"kernel":                {},
+	"distro":                {},
 	"modinfo":               {},
 	"sign":                  {},
 	"run":                   {"fileutil"},
@@ -39,11 +40,11 @@ var allowed = map[string][]string{
 	"archive":               {"compress", "fileutil"},
 	"archive/archivetest":   {"compress"},
 	"kbuild":                {"compress", "fileutil", "run", "tree"},
-	"install":               {"compress", "conf", "fileutil", "modinfo", "run", "tree"},
+	"install":               {"compress", "conf", "distro", "fileutil", "modinfo", "run", "tree"},
 	"doctor":                {"fileutil", "install", "run", "tree"},
 	"pack":                  {"archive", "compress", "run"},
 	"status":                {"conf", "fileutil", "install", "tree"},
-	"lifecycle":             {"archive", "compress", "conf", "doctor", "fileutil", "install", "kbuild", "kernel", "pack", "run", "sign", "status", "tree"},
+	"lifecycle":             {"archive", "compress", "conf", "distro", "doctor", "fileutil", "install", "kbuild", "kernel", "pack", "run", "sign", "status", "tree"},
 }
 
 // TestDependencyGraph parses the non-test files of every internal package

@@ -38,6 +38,8 @@ func (a *app) printStatusLine(e status.Entry) {
 			"Manual intervention is required!")
 	case status.Added:
 		a.rep.say("%s/%s: added", e.Module, e.Version)
+	case status.InstalledWeak:
+		a.rep.say("%s/%s, %s, %s: installed-weak from %s", e.Module, e.Version, e.Kernel, e.Arch, e.From)
 	default:
 		line := fmt.Sprintf("%s/%s, %s, %s: %s", e.Module, e.Version, e.Kernel, e.Arch, e.State)
 		if e.Original {

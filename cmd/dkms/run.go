@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/distro"
 	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/lifecycle"
 	"github.com/dkms-go/dkms/internal/run"
@@ -27,7 +29,15 @@ const releaseString = "dkms-3.4.3"
 // and sandboxes never touch the host's /etc/dkms or system files.
 const (
 	envConfDir = "DKMS_CONFDIR" // replaces /etc/dkms (framework.conf, <module>.conf overrides)
-	envSysRoot = "DKMS_SYSROOT" // prefix for /etc/os-release, /sys, /boot, /usr/share/dkms
+	envSysRoot = "DKMS_SYSROOT" // prefix for /etc/os-release, /sys, /boot, /usr/share/dkms, the machine's keys and tools
+)
+
+// The machine-wide signing key and certificate (below DKMS_SYSROOT): the
+// reference's paths, which do not follow --dkmstree or dkms_tree because
+// the certificate is enrolled once per machine.
+const (
+	defaultMOKKey  = "/var/lib/dkms/mok.key"
+	defaultMOKCert = "/var/lib/dkms/mok.pub"
 )
 
 // app is one invocation of the command line: its options, where its
@@ -66,7 +76,7 @@ func (a *app) main(args []string) (int, error) {
 	if root == "" {
 		root = "/"
 	}
-	distro, err := kernel.Distro(root)
+	dist, err := distro.Detect(root)
 	if err != nil {
 		return 0, errf(exitConfMissing, "System is missing os-release file.")
 	}
@@ -97,7 +107,7 @@ func (a *app) main(args []string) (int, error) {
 	for _, w := range o.warnings {
 		a.rep.warn(w)
 	}
-	if err := a.setup(distro); err != nil {
+	if err := a.setup(dist); err != nil {
 		return 0, err
 	}
 	if err := a.sanity(); err != nil {
@@ -109,7 +119,7 @@ func (a *app) main(args []string) (int, error) {
 // setup reads framework.conf (and framework.conf.d) the way the reference
 // does (§5) and builds the session: command line options win over
 // framework.conf, which wins over the environment and the defaults.
-func (a *app) setup(distro string) error {
+func (a *app) setup(dist distro.Name) error {
 	fw := conf.EnvFramework(a.env)
 	vals, err := conf.ReadFramework(a.ctx, a.confDir, conf.Context{Environ: a.env, Stderr: a.rep.err})
 	if err != nil {
@@ -136,7 +146,7 @@ func (a *app) setup(distro string) error {
 	o.verbose = o.verbose || fw["verbose"] != ""
 	o.symlinkModules = o.symlinkModules || fw["symlink_modules"] != ""
 	tmp := pick("", "tmp_location", getenvDefault("TMPDIR", "/tmp"))
-	a.s = a.session(layout, fw, distro, tmp, parallelJobs(pick(o.jobs, "parallel_jobs", "")))
+	a.s = a.session(layout, fw, dist, tmp, parallelJobs(pick(o.jobs, "parallel_jobs", "")))
 	a.lockTimeout = 10 * time.Minute
 	if n, err := strconv.Atoi(fw["lock_timeout"]); err == nil {
 		a.lockTimeout = time.Duration(n) * time.Second
@@ -145,7 +155,7 @@ func (a *app) setup(distro string) error {
 }
 
 // session builds the session every action runs in.
-func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp string, jobs int) *lifecycle.Session {
+func (a *app) session(layout tree.Layout, fw map[string]string, dist distro.Name, tmp string, jobs int) *lifecycle.Session {
 	o := a.o
 	var echo io.Writer
 	if o.verbose {
@@ -154,9 +164,10 @@ func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp stri
 	runner := run.New(echo, a.env)
 	return &lifecycle.Session{
 		Layout: layout, Runner: runner, Rep: a.rep,
-		Loader:    a.loader(layout, runner, tmp, jobs, distro),
+		Loader:    a.loader(layout, runner, tmp, jobs, dist),
 		Framework: fw, ConfDir: a.confDir, SysRoot: a.sysRoot, Tmp: tmp, Jobs: jobs,
-		Distro: distro, Host: a.host, AddonModulesDir: os.Getenv("ADDON_MODULES_DIR"), Release: releaseString,
+		Distro: dist, Weak: a.weakModules(dist), Host: a.host, AddonModulesDir: os.Getenv("ADDON_MODULES_DIR"), Release: releaseString,
+		MOK:    lifecycle.KeyPair{Key: filepath.Join("/", a.sysRoot, defaultMOKKey), Cert: filepath.Join("/", a.sysRoot, defaultMOKCert)},
 		Kernel: kernel.Options{InstallTree: layout.Install, SourceDir: o.kernelSourceDir, ConfigPath: o.kernelConfig},
 		Flags: lifecycle.Flags{Force: o.force, ForceVersion: o.forceVersion, Verbose: o.verbose, Symlink: o.symlinkModules,
 			NoDepmod: o.noDepmod, BinariesOnly: o.binariesOnly, SourceOnly: o.sourceOnly, RPMSafeUpgrade: o.rpmSafeUpgrade},
@@ -165,7 +176,7 @@ func (a *app) session(layout tree.Layout, fw map[string]string, distro, tmp stri
 
 // loader is the dkms.conf loader of the session: the context every read
 // starts from (dkms-behaviour §4.1), -c and the --directive options.
-func (a *app) loader(l tree.Layout, r *run.Runner, tmp string, jobs int, distro string) *conf.Loader {
+func (a *app) loader(l tree.Layout, r *run.Runner, tmp string, jobs int, dist distro.Name) *conf.Loader {
 	j, verbose := "", ""
 	if jobs > 0 {
 		j = strconv.Itoa(jobs)
@@ -175,12 +186,22 @@ func (a *app) loader(l tree.Layout, r *run.Runner, tmp string, jobs int, distro 
 	}
 	return &conf.Loader{
 		Base: conf.Context{DkmsTree: l.DKMS, SourceTree: l.Source, InstallTree: l.Install, TmpLocation: tmp,
-			ParallelJobs: j, Verbose: verbose, RunningDistribution: distro, CurrentKernel: a.host.Release,
+			ParallelJobs: j, Verbose: verbose, RunningDistribution: string(dist), CurrentKernel: a.host.Release,
 			CurrentOS: "Linux", Environ: a.env, Runner: r},
 		ConfDir:    a.confDir,
 		ConfFile:   a.o.confFile,
 		Directives: a.o.directives,
 	}
+}
+
+// weakModules is the distribution's weak-modules tool, below DKMS_SYSROOT;
+// as in the reference, NO_WEAK_MODULES set to anything when dkms starts
+// turns it off for the whole run.
+func (a *app) weakModules(dist distro.Name) *distro.WeakModules {
+	if os.Getenv("NO_WEAK_MODULES") != "" {
+		return nil
+	}
+	return dist.WeakModules(a.sysRoot)
 }
 
 // parallelJobs turns the -j / parallel_jobs text into a number; the default

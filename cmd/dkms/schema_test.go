@@ -13,7 +13,8 @@ import (
 
 // TestStatusJSONSchema checks `status --json` output of a tree holding
 // every state (added, built, installed with an original, broken, a failed
-// build) against docs/status.schema.json.
+// build, and installed-weak on a RHEL-family system) against
+// docs/status.schema.json.
 func TestStatusJSONSchema(t *testing.T) {
 	bin := dkmsBinary(t)
 	s := newSandbox(t, bin)
@@ -29,6 +30,14 @@ func TestStatusJSONSchema(t *testing.T) {
 	if out, err := s.dkms(nil, "build", "bad/1.0", "-k", fakeK, "-a", "x86_64"); err == nil {
 		t.Fatalf("broken build succeeded:\n%s", out)
 	}
+	// hello linked into a second kernel as Rocky's weak-modules does
+	weak := filepath.Join(s.root, "modules", "6.1.1-fake", "weak-updates")
+	must(t, os.MkdirAll(weak, 0o755))
+	must(t, os.Symlink(filepath.Join(s.root, "modules", fakeK, "updates", "dkms", "hello.ko"), filepath.Join(weak, "hello.ko")))
+	sys := filepath.Join(s.root, "sys", "etc")
+	must(t, os.MkdirAll(sys, 0o755))
+	must(t, os.WriteFile(filepath.Join(sys, "os-release"), []byte("ID=rocky\nID_LIKE=\"rhel centos fedora\"\n"), 0o644))
+	s.env = append(s.env, envSysRoot+"="+filepath.Join(s.root, "sys"))
 	out, err := s.dkms(nil, "status", "--json")
 	if err != nil {
 		t.Fatalf("status --json: %v\n%s", err, out)
@@ -51,7 +60,7 @@ func TestStatusJSONSchema(t *testing.T) {
 	for _, e := range st.Modules {
 		states[string(e.State)] = true
 	}
-	for _, want := range []string{"added", "built", "installed", "broken"} {
+	for _, want := range []string{"added", "built", "installed", "broken", "installed-weak"} {
 		if !states[want] {
 			t.Errorf("no %s entry in:\n%s", want, out)
 		}

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/dkms-go/dkms/internal/kernel"
+	"github.com/dkms-go/dkms/internal/distro"
 	"github.com/dkms-go/dkms/internal/testenv"
 )
 
@@ -129,7 +129,8 @@ func machineContext() Context {
 	c := Context{CurrentOS: str(u.Sysname), CurrentKernel: str(u.Release), Arch: str(u.Machine)}
 	c.Kernel = c.CurrentKernel
 	c.ParallelJobs = strconv.Itoa(runtime.NumCPU())
-	c.RunningDistribution, _ = kernel.Distro("/")
+	d, _ := distro.Detect("/")
+	c.RunningDistribution = string(d)
 	return c
 }
 

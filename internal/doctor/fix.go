@@ -118,7 +118,7 @@ func (fx *fixer) fix(ctx context.Context, f Finding) error {
 func (fx *fixer) rollBack(ctx context.Context, f Finding) error {
 	if !fx.recovered {
 		fx.recovered = true
-		fx.env.RollBack()
+		fx.env.RollBack(ctx)
 	}
 	if interrupted(fx.env.Layout, f.Path) {
 		return errors.New("the rollback did not settle the manifest")

@@ -17,6 +17,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/dkms-go/dkms/internal/distro"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
@@ -37,6 +38,12 @@ type Env struct {
 	ErrorBlock func(lines ...string)
 	// Warn prints a "Warning:" block.
 	Warn func(lines ...string)
+	// Weak is the distribution's weak-modules tool, told about the module
+	// files of every install and uninstall; nil for none.
+	Weak *distro.WeakModules
+	// KeepPackagedDirs keeps a directory an rpm package owns when
+	// uninstall empties it (distro.Name.KeepsPackagedDirs).
+	KeepPackagedDirs bool
 }
 
 // Module is one kernel module of a package, as dkms.conf names it.
@@ -56,6 +63,7 @@ type Request struct {
 	Force                         bool // install over equal or newer modules
 	ForceVersion                  bool // --force-version-override
 	ObsoleteBy                    string
+	NoWeakModules                 bool // the module's NO_WEAK_MODULES: keep it from the weak-modules tool
 }
 
 // Sentinel conditions the CLI words itself.
@@ -124,14 +132,18 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 	}
 	err = e.moveOriginals(man)
 	if err == nil {
-		e.dropStale(man)
+		e.dropStale(ctx, man)
 		err = e.place(man, places)
 	}
 	if err != nil {
-		e.rollback(man)
+		e.rollback(ctx, man)
 		return err
 	}
-	return e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch))
+	if err := e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {
+		return err
+	}
+	e.weakModules(ctx, req, man.Files, true)
+	return nil
 }
 
 // plan checks every module and returns where each accepted one goes.
@@ -160,7 +172,7 @@ func (e *Env) plan(req Request) ([]placement, error) {
 // does not overwrite (an upgrade whose modules moved or went away), so no
 // old module is left for modprobe to find. An interrupted run puts them
 // back from their built copies (rollback).
-func (e *Env) dropStale(man *tree.Manifest) {
+func (e *Env) dropStale(ctx context.Context, man *tree.Manifest) {
 	if man.Previous == nil {
 		return
 	}
@@ -174,7 +186,7 @@ func (e *Env) dropStale(man *tree.Manifest) {
 			stale = append(stale, f)
 		}
 	}
-	e.removeFiles(&tree.Manifest{Kernel: man.Kernel, Files: stale}, true)
+	e.removeFiles(ctx, &tree.Manifest{Kernel: man.Kernel, Files: stale}, true)
 }
 
 // place copies (or links) each module into the install tree under a

@@ -16,7 +16,7 @@ import (
 // lock, so nothing it removes is in use, and doctor --fix repairs its
 // findings with the same pieces. It returns what RollBack rolled back.
 func (e *Env) Recover(ctx context.Context, extraLocations ...string) []string {
-	done := e.RollBack()
+	done := e.RollBack(ctx)
 	for _, p := range e.Layout.Temporaries(extraLocations...) {
 		e.Runner.RemoveAll(p)
 	}
@@ -40,20 +40,20 @@ func (e *Env) FinishDepmod(ctx context.Context, mk tree.Marker) error {
 // files are removed and its originals restored. When the interrupted
 // install was an upgrade, the previous version's files are put back, so
 // the module ends in its old state. It reports what it repaired.
-func (e *Env) RollBack() []string {
+func (e *Env) RollBack(ctx context.Context) []string {
 	var done []string
 	for _, man := range e.Layout.Manifests() {
 		if e.Layout.InstalledVersion(man.Module, man.Kernel, man.Arch) == man.Version {
 			continue
 		}
-		e.rollback(man)
+		e.rollback(ctx, man)
 		done = append(done, man.Module+"/"+man.Version+" on "+man.Kernel+" ("+man.Arch+")")
 	}
 	return done
 }
 
 // rollback undoes a partial install described by man.
-func (e *Env) rollback(man *tree.Manifest) {
+func (e *Env) rollback(ctx context.Context, man *tree.Manifest) {
 	prev := man.Previous
 	keep := map[string]bool{}
 	if prev != nil && e.Layout.InstalledVersion(man.Module, man.Kernel, man.Arch) == prev.Version {
@@ -67,7 +67,7 @@ func (e *Env) rollback(man *tree.Manifest) {
 			ours = append(ours, f)
 		}
 	}
-	e.removeFiles(&tree.Manifest{Kernel: man.Kernel, Files: ours}, true)
+	e.removeFiles(ctx, &tree.Manifest{Kernel: man.Kernel, Files: ours}, true)
 	if len(keep) > 0 {
 		e.reinstate(prev)
 		return

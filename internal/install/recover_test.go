@@ -58,7 +58,7 @@ func TestRecover(t *testing.T) {
 			tc.interrupt(t, f)
 
 			f.out.Reset()
-			done := f.e.RollBack()
+			done := f.e.RollBack(t.Context())
 			if want := []string{"foo/1.0 on " + kver + " (" + arch + ")"}; !reflect.DeepEqual(done, want) {
 				t.Errorf("Recover = %q, want %q", done, want)
 			}
@@ -77,7 +77,7 @@ func TestRecover(t *testing.T) {
 				// made before the kill stays; files are what count.)
 				wantExists(t, false, f.kpath("updates"))
 			}
-			if again := f.e.RollBack(); again != nil {
+			if again := f.e.RollBack(t.Context()); again != nil {
 				t.Errorf("second Recover = %q", again)
 			}
 		})
@@ -91,7 +91,7 @@ func TestRecoverConsistent(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := f.e.Runner.Steps()
-	if done := f.e.RollBack(); done != nil {
+	if done := f.e.RollBack(t.Context()); done != nil {
 		t.Errorf("Recover of a finished install = %q", done)
 	}
 	if f.e.Runner.Steps() != before {
@@ -129,7 +129,7 @@ func TestRecoverUpgrade(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if done := f.e.RollBack(); len(done) != 1 {
+	if done := f.e.RollBack(t.Context()); len(done) != 1 {
 		t.Errorf("Recover = %q", done)
 	}
 	wantSame(t, f.kpath("updates/dkms/foo.ko"), src1)
@@ -144,7 +144,7 @@ func TestRecoverUpgrade(t *testing.T) {
 	}
 
 	// And a normal uninstall of 1.0 from there restores the original.
-	if _, err := f.e.Uninstall(f.req("1.0")); err != nil {
+	if _, err := f.e.Uninstall(t.Context(), f.req("1.0")); err != nil {
 		t.Fatal(err)
 	}
 	wantExists(t, true, orig)
@@ -160,7 +160,7 @@ func TestRecoverUninstall(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.Remove(f.l.KernelLink("foo", kver, arch))
-	f.e.RollBack()
+	f.e.RollBack(t.Context())
 	wantExists(t, false, f.kpath("updates"), f.l.Manifest("foo", kver, arch))
 	wantExists(t, true, f.l.KernelDir(kver))
 }
@@ -184,7 +184,7 @@ func TestUninstallLegacy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	active, err := f.e.Uninstall(f.req("1.0"))
+	active, err := f.e.Uninstall(t.Context(), f.req("1.0"))
 	if err != nil || !active {
 		t.Fatalf("Uninstall = %v, %v", active, err)
 	}
@@ -232,7 +232,7 @@ func TestUpgradeMovesLocation(t *testing.T) {
 	}
 	wantSame(t, f.kpath("extra/foo.ko"), src2)
 	wantExists(t, false, f.kpath("updates/dkms/foo.ko"))
-	if _, err := f.e.Uninstall(req2); err != nil {
+	if _, err := f.e.Uninstall(t.Context(), req2); err != nil {
 		t.Fatal(err)
 	}
 	wantExists(t, false, f.kpath("updates"), f.kpath("extra"))

@@ -1,12 +1,14 @@
 package install
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -15,7 +17,7 @@ import (
 // version was active. With a manifest it replays exactly what the install
 // did; without one (an install made by the reference dkms) it finds the
 // files the way the reference does.
-func (e *Env) Uninstall(req Request) (wasActive bool, err error) {
+func (e *Env) Uninstall(ctx context.Context, req Request) (wasActive bool, err error) {
 	l := e.Layout
 	if l.InstalledVersion(req.Module, req.Kernel, req.Arch) != req.Version {
 		fmt.Fprintln(e.Out, "This module version was INACTIVE for this kernel.")
@@ -29,21 +31,23 @@ func (e *Env) Uninstall(req Request) (wasActive bool, err error) {
 	if man == nil || man.Version != req.Version {
 		man = e.legacyManifest(req)
 	}
+	e.weakModules(ctx, req, man.Files, false)
 	// The link goes first: from here on, an interrupted run is finished by
 	// Recover, which sees a manifest without its link.
 	if err := e.Runner.Remove(l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {
 		return true, err
 	}
-	e.removeFiles(man, false)
+	e.removeFiles(ctx, man, false)
 	e.restoreOriginals(man, false)
 	e.restoreLegacyOriginals(req)
 	return true, e.Runner.Remove(l.Manifest(req.Module, req.Kernel, req.Arch))
 }
 
 // removeFiles deletes the files an install wrote and the directories that
-// become empty, up to IT/K. A file changed since install is still ours to
-// delete only if it still holds a module of that name.
-func (e *Env) removeFiles(man *tree.Manifest, quiet bool) {
+// become empty, up to IT/K, but for one an rpm package owns where the
+// distribution asks (KeepPackagedDirs). A file changed since install is
+// still ours to delete only if it still holds a module of that name.
+func (e *Env) removeFiles(ctx context.Context, man *tree.Manifest, quiet bool) {
 	kdir := e.Layout.KernelDir(man.Kernel)
 	for _, f := range man.Files {
 		if !fileutil.Exists(f.Path) {
@@ -56,8 +60,25 @@ func (e *Env) removeFiles(man *tree.Manifest, quiet bool) {
 			fmt.Fprintf(e.Out, "Deleting %s\n", f.Path)
 		}
 		e.Runner.Remove(f.Path)
-		fileutil.RemoveEmptyParents(filepath.Dir(f.Path), kdir)
+		if dir := filepath.Dir(f.Path); !e.packaged(ctx, dir) {
+			fileutil.RemoveEmptyParents(dir, kdir)
+		}
 	}
+}
+
+// packaged reports whether dir is empty and owned by an rpm package,
+// which the reference asks `rpm -qf` before it removes the directory a
+// module leaves empty, on the distributions that keep such directories
+// (KeepPackagedDirs): /lib/modules/K/extra is the kernel package's on
+// Fedora and RHEL. No rpm, or no owner, and the directory goes.
+func (e *Env) packaged(ctx context.Context, dir string) bool {
+	if !e.KeepPackagedDirs {
+		return false
+	}
+	if ents, err := os.ReadDir(dir); err != nil || len(ents) > 0 {
+		return false // nothing to remove anyway
+	}
+	return e.Runner.Run(ctx, run.Cmd{Path: "rpm", Args: []string{"-qf", dir}}) == nil
 }
 
 // legacyManifest reconstructs what an install without a manifest placed:

@@ -85,6 +85,11 @@ func (c Config) SigHash() (string, bool) {
 	return h, ok
 }
 
+// SigKey returns CONFIG_MODULE_SIG_KEY, the kernel's own signing key file
+// (by default certs/signing_key.pem, relative to its source dir), which
+// Gentoo signs modules with when nothing else names a key.
+func (c Config) SigKey() string { return c["CONFIG_MODULE_SIG_KEY"] }
+
 // CCIsClang reports a kernel built with clang: make gets LLVM=1 and CC=clang.
 func (c Config) CCIsClang() bool { return c["CONFIG_CC_IS_CLANG"] == "y" }
 

@@ -1,10 +1,10 @@
 // Package kernel describes a target kernel: its release and architecture,
 // its header tree and configuration, its module directory under the install
 // tree and what is already installed there; and the host facts the reference
-// dkms derives at start-up (running kernel, distribution).
+// dkms derives at start-up (the running kernel).
 //
 // It is pure Go: it never execs, never prints, and never hardcodes a system
-// path. Every root (install tree, header dir, os-release root) is a
+// path. Every root (install tree, header dir) is a
 // parameter, so tests run against fake trees.
 package kernel
 

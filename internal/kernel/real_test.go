@@ -57,6 +57,7 @@ func TestRealHeaders(t *testing.T) {
 			}
 			checks := []struct{ name, got, script string }{
 				{"SigHash", sigHash(cfg), `grep "^CONFIG_MODULE_SIG_HASH=" "$1" | cut -f2 -d= | sed 's/"//g'`},
+				{"SigKey", cfg.SigKey(), `grep "^CONFIG_MODULE_SIG_KEY=" "$1" | cut -f2 -d= | sed 's/"//g'`},
 				{"Compiler", cfg.Compiler(), `sed -n 's|^CONFIG_CC_VERSION_TEXT="*\([^" ]*\) .*|\1|p' "$1"`},
 				{"CCIsClang", boolWord(cfg.CCIsClang()), `grep -q 'CONFIG_CC_IS_CLANG=y' "$1" && echo yes || echo no`},
 				{"LDIsLLD", boolWord(cfg.LDIsLLD()), `grep -q 'CONFIG_LD_IS_LLD=y' "$1" && echo yes || echo no`},

@@ -83,7 +83,7 @@ func (a *action) autoQueue(ctx context.Context, sc *conf.Scope, k, arch string) 
 	var queue []queued
 	for _, m := range order {
 		t := Target{Module: m, Version: latest[m], Kernel: k, Arch: arch}
-		if a.Layout.IsInstalled(m, t.Version, k, arch) {
+		if a.Layout.IsInstalled(m, t.Version, k, arch) || a.weakInstalled(t) {
 			res.installed = append(res.installed, m)
 			continue
 		}
@@ -98,6 +98,14 @@ func (a *action) autoQueue(ctx context.Context, sc *conf.Scope, k, arch string) 
 		}
 	}
 	return queue, res, nil
+}
+
+// weakInstalled reports whether t's module version is weak-installed on
+// its kernel (status.Weak): the weak-modules tool found the modules built
+// for another kernel fit this one's kABI, so autoinstall leaves it, as
+// the reference means to (its check never matches, §10.9).
+func (s *Session) weakInstalled(t Target) bool {
+	return s.Weak != nil && len(status.Weak(s.Layout, t.Module, t.Version, t.Kernel, t.Arch)) > 0
 }
 
 // autoRounds installs the queued modules round by round (nextRound)

@@ -73,6 +73,7 @@ func newFixture(t *testing.T, directives ...string) *fixture {
 		Loader: &conf.Loader{Base: conf.Context{DkmsTree: l.DKMS, SourceTree: l.Source, InstallTree: l.Install,
 			Environ: env, Runner: r}, ConfDir: etc, Directives: directives},
 		Framework: map[string]string{}, ConfDir: etc, Tmp: root, Jobs: 1, Distro: "debian",
+		MOK:     KeyPair{Key: filepath.Join(root, "mok.key"), Cert: filepath.Join(root, "mok.pub")},
 		Host:    kernel.Host{Release: testK, Machine: testArch},
 		Kernel:  kernel.Options{InstallTree: l.Install},
 		Release: "dkms-test", Flags: Flags{NoDepmod: true},

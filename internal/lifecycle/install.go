@@ -87,7 +87,7 @@ func (a *action) place(ctx context.Context, t Target, ireq install.Request, cfg 
 	a.runScript(ctx, t, "post_install", cfg.PostInstall)
 	if err := a.runDepmod(ctx, t.Kernel); err != nil {
 		inst.Out = io.Discard
-		inst.Uninstall(ireq)
+		inst.Uninstall(ctx, ireq)
 		a.installer().Depmod(ctx, t.Kernel)
 		a.Runner.Remove(marker)
 		return err
@@ -120,7 +120,7 @@ func (s *Session) installRequest(cfg *conf.Config, t Target) install.Request {
 	// --rpm_safe_upgrade forces, so that the first half of an rpm upgrade
 	// installs whatever the second half then removes.
 	req := install.Request{Module: t.Module, Version: t.Version, Kernel: t.Kernel, Arch: t.Arch,
-		Force: s.Flags.Force || s.Flags.RPMSafeUpgrade, ForceVersion: s.Flags.ForceVersion, ObsoleteBy: cfg.ObsoleteBy}
+		Force: s.Flags.Force || s.Flags.RPMSafeUpgrade, ForceVersion: s.Flags.ForceVersion, ObsoleteBy: cfg.ObsoleteBy, NoWeakModules: cfg.NoWeakModules}
 	ex := s.exclusion(cfg, t)
 	for i, mod := range cfg.Modules {
 		req.Modules = append(req.Modules, install.Module{DestName: mod.DestName, DestLocation: mod.DestLocation, Excluded: ex.Excluded[i]})

@@ -10,7 +10,6 @@ import (
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
-	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/pack"
 )
 
@@ -112,7 +111,7 @@ func (s *Session) packageBuilds(ctx context.Context, req Request) ([]pack.Build,
 			if file == "" {
 				return nil, &install.MissingError{Name: mod.DestName, Dir: dir}
 			}
-			loc := kernel.InstallLocation(s.Distro, s.AddonModulesDir, mod.DestLocation)
+			loc := s.Distro.InstallLocation(s.AddonModulesDir, mod.DestLocation)
 			b.Modules = append(b.Modules, pack.Module{Src: file, Dest: path.Join(PackageTarget.ModuleRoot, k, loc, filepath.Base(file))})
 		}
 		s.Rep.Say("Including the modules built for %s (%s)", k, t.Arch)

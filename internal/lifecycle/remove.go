@@ -145,7 +145,7 @@ func (a *action) doUninstall(ctx context.Context, sc *conf.Scope, t Target) erro
 	if err := a.Runner.WriteFile(marker, nil, 0o644); err != nil {
 		return err
 	}
-	wasActive, err := a.installer().Uninstall(req)
+	wasActive, err := a.installer().Uninstall(ctx, req)
 	if err != nil {
 		a.Runner.Remove(marker)
 		return err

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/distro"
 	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/run"
@@ -71,8 +72,16 @@ type Session struct {
 	Tmp string
 	// Jobs is the -j budget; 0 runs make -j without a number.
 	Jobs int
-	// Distro is the distribution name (kernel.Distro).
-	Distro string
+	// Distro is the distribution, as the reference names it.
+	Distro distro.Name
+	// MOK is the machine-wide signing key pair, used when neither
+	// framework.conf nor the distribution names one: the reference's
+	// /var/lib/dkms/mok.key and mok.pub whatever the dkms tree, since the
+	// certificate is enrolled once per machine, in its firmware.
+	MOK KeyPair
+	// Weak is the distribution's weak-modules tool; nil when it has none
+	// or NO_WEAK_MODULES was set when dkms started.
+	Weak *distro.WeakModules
 	// Host is the running kernel: the default kernel and arch.
 	Host kernel.Host
 	// Kernel locates every kernel's headers and config: the install tree,
@@ -89,6 +98,9 @@ type Session struct {
 	// Now is the clock; nil uses time.Now.
 	Now func() time.Time
 }
+
+// KeyPair names a signing key and its certificate.
+type KeyPair struct{ Key, Cert string }
 
 // Flags are the command-line options steps consult.
 type Flags struct {
@@ -146,13 +158,15 @@ func (s *Session) installer() *install.Env {
 	return &install.Env{
 		Layout: s.Layout, Runner: s.Runner, Out: s.Rep.Stdout(), Err: s.Rep.Stderr(),
 		Location: func(raw string) string {
-			return kernel.InstallLocation(s.Distro, s.AddonModulesDir, raw)
+			return s.Distro.InstallLocation(s.AddonModulesDir, raw)
 		},
-		Symlink:    s.Flags.Symlink,
-		NoDepmod:   s.Flags.NoDepmod,
-		BootDir:    s.bootDir(),
-		ErrorBlock: s.Rep.Error,
-		Warn:       s.Rep.Warn,
+		Symlink:          s.Flags.Symlink,
+		NoDepmod:         s.Flags.NoDepmod,
+		BootDir:          s.bootDir(),
+		ErrorBlock:       s.Rep.Error,
+		Warn:             s.Rep.Warn,
+		Weak:             s.Weak,
+		KeepPackagedDirs: s.Distro.KeepsPackagedDirs(),
 	}
 }
 

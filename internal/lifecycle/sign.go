@@ -4,11 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/distro"
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/kernel"
 	"github.com/dkms-go/dkms/internal/run"
@@ -100,7 +103,11 @@ func (a *action) planSigning(ctx context.Context, sc *conf.Scope, r *resolved) (
 		a.Rep.Say("Binary %s not found, modules won't be signed", p.tool)
 		return signPlan{}, false
 	}
-	p.key, p.cert = mokPaths(fw, a.Layout.DKMS)
+	keys, ok := a.signingKeys(ctx, fw, a.keyFacts(sc, r.Target))
+	if !ok {
+		return signPlan{}, false
+	}
+	p.key, p.cert = keys.Key, keys.Cert
 	if p.tool == "" && strings.HasPrefix(p.key, "pkcs11:") {
 		// A key held by a token cannot be read here: let the kernel's
 		// sign-file talk to it, as the reference does.
@@ -138,35 +145,83 @@ func (a *action) signingAllowed(try string) bool {
 // referenceSignFile is the sign-file the reference would use for k; we
 // name it in the prologue because our signatures are byte-identical to it.
 func (s *Session) referenceSignFile(k string) string {
-	var p string
-	switch {
-	case strings.HasPrefix(s.Distro, "debian"):
-		if i := strings.LastIndex(k, "."); i >= 0 {
-			p = "/usr/lib/linux-kbuild-" + k[:i] + "/scripts/sign-file"
-		}
-	case strings.HasPrefix(s.Distro, "ubuntu"):
-		p = "/usr/src/linux-headers-" + k + "/scripts/sign-file"
-	case strings.HasPrefix(s.Distro, "gentoo"):
-		p = "/usr/src/linux-" + k + "/scripts/sign-file"
-	}
+	kmodsign, _ := exec.LookPath("kmodsign")
+	p := s.Distro.SignFile(s.SysRoot, k, kmodsign)
 	if p == "" || !isFile(p) {
 		p = filepath.Join(s.Layout.KernelDir(k), "build", "scripts", "sign-file")
 	}
 	return p
 }
 
-// mokPaths are the signing key and certificate: framework.conf's, else
-// mok.key and mok.pub in the dkms tree (/var/lib/dkms by default, as the
-// reference hardcodes).
-func mokPaths(fw map[string]string, dkmsTree string) (string, string) {
-	key, cert := fw["mok_signing_key"], fw["mok_certificate"]
-	if key == "" {
-		key = filepath.Join(dkmsTree, "mok.key")
+// signingKeys returns the key pair to sign with, as the reference's
+// prepare_mok picks it: framework.conf's mok_signing_key (with its
+// mok_certificate); else the distribution's own pair, if it has one
+// (distro.Name.DefaultKeys), made first by update-secureboot-policy on
+// Ubuntu when it is missing; the machine-wide pair (Session.MOK) for
+// whatever is still unnamed. It reports false, having said why, when no
+// pair can be had.
+func (s *Session) signingKeys(ctx context.Context, fw map[string]string, facts distro.KeyFacts) (KeyPair, bool) {
+	kp := KeyPair{Key: fw["mok_signing_key"], Cert: fw["mok_certificate"]}
+	if kp.Key == "" {
+		if own, ok := s.Distro.DefaultKeys(facts); ok {
+			kp = KeyPair{Key: own.Key, Cert: own.Cert}
+			if own.Shim && (!isFile(kp.Key) || !isFile(kp.Cert)) && !s.shimKeys(ctx, kp) {
+				return KeyPair{}, false
+			}
+		}
 	}
-	if cert == "" {
-		cert = filepath.Join(dkmsTree, "mok.pub")
+	if kp.Key == "" {
+		kp.Key = s.MOK.Key
 	}
-	return key, cert
+	if kp.Cert == "" {
+		kp.Cert = s.MOK.Cert
+	}
+	return kp, true
+}
+
+// shimKeys has Ubuntu's update-secureboot-policy make a new MOK and queue
+// it for enrollment, as the reference does when the shim-signed pair is
+// incomplete: it makes no key while the certificate exists, so that goes
+// first. The tool's exit status is not checked (nor by the reference):
+// what it leaves is checked next, and a missing pair is then generated
+// natively. It reports false when the tool is not on PATH.
+func (s *Session) shimKeys(ctx context.Context, kp KeyPair) bool {
+	tool, err := exec.LookPath("update-secureboot-policy")
+	if err != nil {
+		s.Rep.Say("Binary update-secureboot-policy not found, modules won't be signed")
+		return false
+	}
+	if isFile(kp.Cert) {
+		s.Runner.Remove(kp.Cert)
+	}
+	s.Rep.Say("Certificate or key are missing, generating them using update-secureboot-policy...")
+	s.Runner.Run(ctx, run.Cmd{Path: tool, Args: []string{"--new-key"}, Env: []string{"SHIM_NOTRIGGER=y"},
+		Stdout: io.Discard, Stderr: io.Discard})
+	s.Runner.Run(ctx, run.Cmd{Path: tool, Args: []string{"--enroll-key"}, Stdout: s.Rep.Stdout(), Stderr: s.Rep.Stderr()})
+	return true
+}
+
+// keyFacts are what the distribution's default key is found from: the
+// system root, the environment of scope sc and, when building, kernel
+// t's configured key and source dir.
+func (s *Session) keyFacts(sc *conf.Scope, t *kernel.Target) distro.KeyFacts {
+	env := s.Loader.Environ(sc)
+	f := distro.KeyFacts{Root: s.SysRoot, Getenv: func(name string) string { return lookupEnv(env, name) }}
+	if t != nil && t.Config != nil {
+		f.ConfigKey, f.SourceDir = t.Config.SigKey(), t.SourceDir
+	}
+	return f
+}
+
+// lookupEnv returns name's value in env, the last assignment winning as
+// in the environment commands get.
+func lookupEnv(env []string, name string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
+			return v
+		}
+	}
+	return ""
 }
 
 func executableFile(p string) bool {
@@ -178,7 +233,12 @@ func executableFile(p string) bool {
 // (§3.13), natively: no openssl needed.
 func (s *Session) GenerateMOK(ctx context.Context, req Request) error {
 	k, arch := s.first(req)
-	keyPath, certPath := mokPaths(s.frameworkFor(ctx, &conf.Scope{}, k, arch), s.Layout.DKMS)
+	sc := &conf.Scope{}
+	kp, ok := s.signingKeys(ctx, s.frameworkFor(ctx, sc, k, arch), s.keyFacts(sc, nil))
+	if !ok {
+		return Status(1)
+	}
+	keyPath, certPath := kp.Key, kp.Cert
 	s.Rep.Say("Signing key: %s", keyPath)
 	s.Rep.Say("Public certificate (MOK): %s", certPath)
 	if isFile(keyPath) && isFile(certPath) {

@@ -12,7 +12,9 @@ import (
 
 // Status lists the entries `dkms status` shows for module m, version v,
 // each of kernels (none: all) and arch ("" for all), with their flags
-// and, with failures, their recorded failures. Status never fails: an
+// and, with failures, their recorded failures; after each kernel's
+// entries, on distributions with a weak-modules tool, its installed-weak
+// ones, as the reference's show_status orders them. Status never fails: an
 // entry it cannot read is shown as far as it can be.
 func (s *Session) Status(ctx context.Context, m, v string, kernels []string, arch string, failures bool) []status.Entry {
 	if len(kernels) == 0 {
@@ -23,10 +25,13 @@ func (s *Session) Status(ctx context.Context, m, v string, kernels []string, arc
 	for _, k := range kernels {
 		entries := status.Entries(s.Layout, m, v, k, arch)
 		c.Flag(entries)
+		if failures {
+			status.AddFailures(s.Layout, entries)
+		}
 		all = append(all, entries...)
-	}
-	if failures {
-		status.AddFailures(s.Layout, all)
+		if s.Weak != nil {
+			all = append(all, status.Weak(s.Layout, m, v, k, arch)...)
+		}
 	}
 	return all
 }

@@ -23,6 +23,9 @@ const (
 	Built     State = "built"
 	Installed State = "installed"
 	Broken    State = "broken"
+	// InstalledWeak: linked into the kernel by the distribution's
+	// weak-modules tool from the kernel in Entry.From (see Weak).
+	InstalledWeak State = "installed-weak"
 )
 
 // Entry is one line of `dkms status`: a module version's state, overall
@@ -37,6 +40,9 @@ type Entry struct {
 	Original bool   `json:"original_module_saved"`
 	Missing  bool   `json:"built_modules_missing"`
 	Differs  bool   `json:"built_and_installed_differ"`
+	// From is the kernel an installed-weak entry's modules were built and
+	// installed for.
+	From string `json:"weak_from,omitempty"`
 	// Failures are the last failed build or install of this version per
 	// kernel/arch (only this entry's kernel for a built entry).
 	Failures []Failure `json:"failures,omitempty"`

@@ -73,6 +73,10 @@ func (l Layout) SourceDir(m, v string) string { return filepath.Join(l.Source, m
 // KernelDir returns IT/K.
 func (l Layout) KernelDir(k string) string { return filepath.Join(l.Install, k) }
 
+// WeakUpdates is IT/K/weak-updates, where the RHEL and SUSE weak-modules
+// tools link modules installed for other kernels whose kABI K shares.
+func (l Layout) WeakUpdates(k string) string { return filepath.Join(l.KernelDir(k), "weak-updates") }
+
 // LockFile returns the lock that serialises mutating runs on the tree.
 func (l Layout) LockFile() string { return filepath.Join(l.DKMS, ".dkms.lock") }
 
