@@ -76,6 +76,11 @@ func (l Layout) KernelDir(k string) string { return filepath.Join(l.Install, k) 
 // LockFile returns the lock that serialises mutating runs on the tree.
 func (l Layout) LockFile() string { return filepath.Join(l.DKMS, ".dkms.lock") }
 
+// ConfCache returns DT/.dkms-conf-cache.json, where status keeps the
+// values of dkms.conf files it evaluated (conf.Cache). Ours only: the
+// reference never reads it and, being a dot file, never lists it.
+func (l Layout) ConfCache() string { return filepath.Join(l.DKMS, ".dkms-conf-cache.json") }
+
 // ErrBadName is returned for a module, version, kernel or arch name that
 // could escape the tree ("..", a slash where none belongs, a NUL).
 var ErrBadName = errors.New("invalid name")
