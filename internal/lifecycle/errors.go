@@ -45,6 +45,8 @@ const (
 	PackageBadField        // Path: the dkms.conf, Names: the field, Detail: the rule broken
 	PackageEmpty           // no built module to package
 	PackageFailed          // Detail: why the package could not be written
+	InstallFailed          // Err: a change of the install step that failed
+	UninstallUndone        // Target, Err: depmod failed, the uninstall was taken back
 )
 
 // Error is a condition of an action that the CLI words: the reference's
@@ -55,7 +57,12 @@ type Error struct {
 	Path   string
 	Names  []string
 	Detail string
+	// Err is the cause, when there is one (a full file system, say),
+	// for errors.Is and errors.As.
+	Err error
 }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	parts := []string{"dkms condition", e.Target.mv(), e.Target.Kernel, e.Path, strings.Join(e.Names, " "), e.Detail}
