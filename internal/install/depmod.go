@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -40,8 +41,17 @@ func (e *Env) Depmod(ctx context.Context, kernel string) error {
 			args = append(args, "-F", m)
 		}
 	}
-	if err := e.Runner.Run(ctx, run.Cmd{Path: "depmod", Args: args}); err != nil {
-		return fmt.Errorf("%w: %w", ErrDepmod, err)
+	dep := filepath.Join(kdir, "modules.dep")
+	before, _ := os.Stat(dep)
+	var stderr bytes.Buffer
+	if err := e.Runner.Run(ctx, run.Cmd{Path: "depmod", Args: args, Stderr: &stderr}); err != nil {
+		return fmt.Errorf("%w: %w\n%s", ErrDepmod, err, strings.TrimSpace(stderr.String()))
+	}
+	// depmod writes modules.dep to a new file and renames it into place.
+	// kmod's depmod exits 0 when it cannot write (a full or read-only
+	// file system), leaving the old maps: that is a failure too.
+	if after, err := os.Stat(dep); err != nil || (before != nil && os.SameFile(before, after)) {
+		return fmt.Errorf("%w: %s was not rewritten\n%s", ErrDepmod, dep, strings.TrimSpace(stderr.String()))
 	}
 	e.dropEmptyMaps(kdir)
 	return nil

@@ -139,3 +139,15 @@ func wantSame(t *testing.T, a, b string) {
 		t.Errorf("%s and %s differ", a, b)
 	}
 }
+
+// uninstallNow uninstalls req and commits at once, as a caller does when
+// its depmod succeeded.
+func uninstallNow(e *Env, req Request) (bool, error) {
+	active, p, err := e.Uninstall(req)
+	if p != nil {
+		if cerr := p.Commit(); err == nil {
+			err = cerr
+		}
+	}
+	return active, err
+}

@@ -117,16 +117,22 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 	if err := e.writeManifest(man); err != nil {
 		return err
 	}
-	err = e.moveOriginals(man)
+	copied, err := e.moveOriginals(man)
 	if err == nil {
 		e.dropStale(man)
 		err = e.place(man, places)
+	}
+	if err == nil {
+		err = e.setAsideOriginals(copied)
+	}
+	if err == nil {
+		err = e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch))
 	}
 	if err != nil {
 		e.rollback(man)
 		return err
 	}
-	return e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch))
+	return nil
 }
 
 // plan checks every module and returns where each accepted one goes.
