@@ -457,3 +457,120 @@ func slicesContains(list []string, s string) bool {
 	}
 	return false
 }
+
+// faultOnce is an action run once against a fault present from its
+// start: its exit status, and the text its error must hold.
+type faultOnce struct {
+	name string
+	args []string
+	code int
+	says string
+	// between: as for faultCase.
+	between []string
+}
+
+// faultOnceCases are the actions that write the install tree.
+func faultOnceCases(says string, install, uninstall, auto int) []faultOnce {
+	k := []string{"-k", fakeK, "-a", "x86_64"}
+	return []faultOnce{
+		{name: "install", args: append([]string{"install", "hello/1.0"}, k...), code: install, says: says},
+		{name: "uninstall", args: append([]string{"uninstall", "hello/1.0"}, k...), code: uninstall, says: says},
+		{name: "autoinstall", args: append([]string{"autoinstall"}, k...), code: auto, says: says,
+			between: []string{"hello/1.0, " + fakeK + ", x86_64: built\n"}},
+	}
+}
+
+// setupOnce prepares the sandbox for c: hello built (and, to uninstall
+// it, installed), or only added for autoinstall.
+func (f *faultSandbox) setupOnce(c faultOnce) {
+	k := []string{"-k", fakeK, "-a", "x86_64"}
+	f.mustDkms("add", "hello/1.0")
+	if c.name == "autoinstall" {
+		return
+	}
+	f.mustDkms(append([]string{"build", "hello/1.0"}, k...)...)
+	if c.name == "uninstall" {
+		f.mustDkms(append([]string{"install", "hello/1.0"}, k...)...)
+	}
+}
+
+// runOnce runs c with the fault in place (env for the run, fault and
+// heal around it) and checks the promises of TestDiskFull: the status,
+// the message, the old state and a consistent modules.dep, then the
+// rerun once healed.
+func runOnce(t *testing.T, f *faultSandbox, c faultOnce, env []string, fault, heal func() error) {
+	t.Helper()
+	old, err := f.state()
+	must(t, err)
+	must(t, fault())
+	out, err := f.dkms(env, c.args...)
+	healErr := heal()
+	must(t, healErr)
+	now, serr := f.state()
+	must(t, serr)
+	if code := exitCode(err); code != c.code {
+		t.Errorf("exit %d, want %d\n%s", code, c.code, out)
+	}
+	if !strings.Contains(out, c.says) || !strings.Contains(out, f.root+"/") {
+		t.Errorf("the message does not say %q or names no path:\n%s", c.says, out)
+	}
+	if d := old.diff(now); d != "" && !slicesContains(c.between, now.status) {
+		t.Errorf("the old state changed: %s\n%s", d, out)
+	}
+	if err := f.modulesDepOK(); err != nil {
+		t.Error(err)
+	}
+	if out, err := f.dkms(nil, c.args...); err != nil {
+		t.Errorf("rerun: %v\n%s", err, out)
+	}
+	if err := f.consistent(); err != nil {
+		t.Error(err)
+	}
+	if st, _ := f.status(); c.name != "uninstall" && !strings.HasSuffix(st, ": installed (Original modules exist)\n") {
+		t.Errorf("after the rerun: %q", st)
+	}
+}
+
+// TestReadOnlyInstallTree runs the actions that write the install tree
+// while it is mounted read-only (EROFS): each fails with the reference's
+// status, says which file system is read-only, leaves the old state; the
+// rerun with the tree writable completes.
+func TestReadOnlyInstallTree(t *testing.T) {
+	bin := dkmsBinary(t)
+	for _, c := range faultOnceCases("Read-only file system", 6, 1, 11) {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFaultSandbox(t, bin)
+			f.addSource("hello")
+			f.addOriginal("hello")
+			f.setupOnce(c)
+			it := filepath.Join(f.root, "modules")
+			remount := func(mode string) func() error {
+				return func() error {
+					out, err := exec.Command("mount", "-o", "remount,"+mode, it).CombinedOutput()
+					return errOut(err, out)
+				}
+			}
+			runOnce(t, f, c, nil, remount("ro"), remount("rw"))
+		})
+	}
+}
+
+// TestDepmodKilled runs the actions that end with depmod while depmod is
+// killed (SIGKILL) each time: the same promises as TestDiskFull, with the
+// rerun running the real depmod.
+func TestDepmodKilled(t *testing.T) {
+	bin := dkmsBinary(t)
+	for _, c := range faultOnceCases("depmod", 6, 6, 11) {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFaultSandbox(t, bin)
+			f.addSource("hello")
+			f.addOriginal("hello")
+			f.setupOnce(c)
+			bindir := t.TempDir()
+			must(t, os.WriteFile(filepath.Join(bindir, "depmod"), []byte("#!/bin/sh\nkill -9 $$\n"), 0o755))
+			env := []string{"PATH=" + bindir + ":" + os.Getenv("PATH")}
+			nothing := func() error { return nil }
+			runOnce(t, f, c, env, nothing, nothing)
+		})
+	}
+}
