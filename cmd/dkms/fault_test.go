@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -406,7 +407,7 @@ func (f *faultSandbox) checkFault(c faultCase, old, done treeState, code, want i
 	if !strings.Contains(out, "No space left on device") || !strings.Contains(out, f.root+"/") {
 		problems = append(problems, "the message does not say the disk is full or names no path")
 	}
-	if d := old.diff(now); d != "" && !slicesContains(c.between, now.status) {
+	if d := old.diff(now); d != "" && !slices.Contains(c.between, now.status) {
 		problems = append(problems, d)
 	}
 	if err := f.modulesDepOK(); err != nil {
@@ -449,15 +450,6 @@ func traceLines(trace string) []string {
 	return out
 }
 
-func slicesContains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // faultOnce is an action run once against a fault present from its
 // start: its exit status, and the text its error must hold.
 type faultOnce struct {
@@ -480,18 +472,23 @@ func faultOnceCases(says string, install, uninstall, auto int) []faultOnce {
 	}
 }
 
-// setupOnce prepares the sandbox for c: hello built (and, to uninstall
-// it, installed), or only added for autoinstall.
-func (f *faultSandbox) setupOnce(c faultOnce) {
+// newOnceSandbox makes a fault sandbox with hello's source and original
+// module, hello built (and, to uninstall it, installed), or only added
+// for autoinstall.
+func newOnceSandbox(t *testing.T, bin string, c faultOnce) *faultSandbox {
+	f := newFaultSandbox(t, bin)
+	f.addSource("hello")
+	f.addOriginal("hello")
 	k := []string{"-k", fakeK, "-a", "x86_64"}
 	f.mustDkms("add", "hello/1.0")
 	if c.name == "autoinstall" {
-		return
+		return f
 	}
 	f.mustDkms(append([]string{"build", "hello/1.0"}, k...)...)
 	if c.name == "uninstall" {
 		f.mustDkms(append([]string{"install", "hello/1.0"}, k...)...)
 	}
+	return f
 }
 
 // runOnce runs c with the fault in place (env for the run, fault and
@@ -514,7 +511,7 @@ func runOnce(t *testing.T, f *faultSandbox, c faultOnce, env []string, fault, he
 	if !strings.Contains(out, c.says) || !strings.Contains(out, f.root+"/") {
 		t.Errorf("the message does not say %q or names no path:\n%s", c.says, out)
 	}
-	if d := old.diff(now); d != "" && !slicesContains(c.between, now.status) {
+	if d := old.diff(now); d != "" && !slices.Contains(c.between, now.status) {
 		t.Errorf("the old state changed: %s\n%s", d, out)
 	}
 	if err := f.modulesDepOK(); err != nil {
@@ -539,10 +536,7 @@ func TestReadOnlyInstallTree(t *testing.T) {
 	bin := dkmsBinary(t)
 	for _, c := range faultOnceCases("Read-only file system", 6, 1, 11) {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFaultSandbox(t, bin)
-			f.addSource("hello")
-			f.addOriginal("hello")
-			f.setupOnce(c)
+			f := newOnceSandbox(t, bin, c)
 			it := filepath.Join(f.root, "modules")
 			remount := func(mode string) func() error {
 				return func() error {
@@ -562,10 +556,7 @@ func TestDepmodKilled(t *testing.T) {
 	bin := dkmsBinary(t)
 	for _, c := range faultOnceCases("depmod", 6, 6, 11) {
 		t.Run(c.name, func(t *testing.T) {
-			f := newFaultSandbox(t, bin)
-			f.addSource("hello")
-			f.addOriginal("hello")
-			f.setupOnce(c)
+			f := newOnceSandbox(t, bin, c)
 			bindir := t.TempDir()
 			must(t, os.WriteFile(filepath.Join(bindir, "depmod"), []byte("#!/bin/sh\nkill -9 $$\n"), 0o755))
 			env := []string{"PATH=" + bindir + ":" + os.Getenv("PATH")}

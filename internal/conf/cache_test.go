@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -81,19 +82,10 @@ func TestKernelNames(t *testing.T) {
 		}
 	}
 	for _, n := range changed {
-		if !contains(kernelNames, n) {
+		if !slices.Contains(kernelNames, n) {
 			t.Errorf("the prelude's %s changes with the kernel: add it to kernelNames", n)
 		}
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // keyFixture writes a conf and returns a fresh Cache and the files.
