@@ -7,7 +7,7 @@
 #   records   built by this dkms (each build keeps a record of its modules)
 #   no-rec    the same tree without the build records, as the reference or
 #             a copy leaves it: status must evaluate every dkms.conf; the
-#             conf cache (DT/.dkms-conf-cache) is warm after the first call
+#             conf cache (DT/.dkms-conf-cache.json) is warm after the first call
 #   cold      no records and the conf cache deleted before every call
 #
 # and, when the reference dkms is found (DKMS_REF=path, dkms-ref on PATH or
@@ -81,7 +81,7 @@ measure() {
         "$(wc -l < "$work/out")"
 }
 nothing() { :; }
-cold() { rm -f "$work/sb/dkms/.dkms-conf-cache"; }
+cold() { rm -f "$work/sb/dkms/.dkms-conf-cache.json"; }
 norecords() { find "$work/sb/dkms" -name .dkms-build.json -delete; }
 
 for size in "40 2" "200 4"; do
