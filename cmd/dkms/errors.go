@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/dkms-go/dkms/internal/conf"
 	"github.com/dkms-go/dkms/internal/install"
@@ -35,9 +39,39 @@ func (r reporter) report(err error) int {
 	case e.warn:
 		r.warn(e.lines...)
 	default:
-		r.errorBlock(e.lines...)
+		r.errorBlock(append(e.lines[:len(e.lines):len(e.lines)], fsProblem(err)...)...)
 	}
 	return e.code
+}
+
+// fsProblem is a line saying which file system refused a write, when err
+// comes from a full (ENOSPC) or read-only (EROFS) one: the reference's
+// tools print the system's message with the path, and so do we, after
+// the message of the step that failed.
+func fsProblem(err error) []string {
+	var what string
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		what = "No space left on device: the file system holding %s is full."
+	case errors.Is(err, syscall.EROFS):
+		what = "Read-only file system: the file system holding %s cannot be written."
+	default:
+		return nil
+	}
+	var (
+		pe *fs.PathError
+		le *os.LinkError
+		p  string
+	)
+	switch {
+	case errors.As(err, &le):
+		p = le.New
+	case errors.As(err, &pe):
+		p = pe.Path
+	default:
+		return []string{fmt.Sprintf(what, "the files it writes")}
+	}
+	return []string{fmt.Sprintf(what, filepath.Dir(p))}
 }
 
 // describe maps an error to its exit code and message lines: ours, the
@@ -115,6 +149,10 @@ func describeCondition(e *lifecycle.Error) *exitError {
 		return &exitError{code: exitAutoinstall, lines: []string{"One or more modules failed to install during autoinstall.", "Refer to previous errors for more information."}}
 	case lifecycle.RemoveCancelled:
 		return &exitError{code: exitOK, warn: true, lines: []string{"Remove cancelled because --rpm_safe_upgrade scenario detected."}}
+	case lifecycle.InstallFailed:
+		return &exitError{code: exitInstall, lines: []string{"Installation failed: " + e.Err.Error()}}
+	case lifecycle.UninstallUndone:
+		return &exitError{code: exitInstall, lines: []string{"Problems with depmod detected. Uninstall of " + mv + " undone: it stays installed on kernel " + ka + ".", e.Err.Error()}}
 	case lifecycle.Broken:
 		return &exitError{code: exitConfMissing, lines: []string{mv + " is broken! Missing the source directory or the symbolic link pointing to it.", "Manual intervention is required!"}}
 	}
@@ -174,6 +212,7 @@ func describeDomain(err error) *exitError {
 		sc      *kbuild.ScriptError
 		pe      *kbuild.PatchError
 		se      *kbuild.StageError
+		prep    *kbuild.PrepareError
 		cm      *conf.MissingError
 		ci      *conf.InvalidError
 		ce      *conf.EvalError
@@ -195,8 +234,14 @@ func describeDomain(err error) *exitError {
 	case errors.As(err, &cp):
 		return &exitError{code: exitInstall, lines: []string{"Copying '" + cp.Src + "' failed"}}
 	case errors.As(err, &mk):
-		return &exitError{code: exitMake, lines: []string{"Bad return status for module build on kernel: " + mk.Kernel + " (" + mk.Arch + ")",
-			"Consult " + mk.Log + " for more information."}}
+		lines := []string{"Bad return status for module build on kernel: " + mk.Kernel + " (" + mk.Arch + ")",
+			"Consult " + mk.Log + " for more information."}
+		if mk.NoSpace != "" {
+			lines = append(lines, mk.NoSpace)
+		}
+		return &exitError{code: exitMake, lines: lines}
+	case errors.As(err, &prep):
+		return &exitError{code: exitMake, lines: []string{prep.Error()}}
 	case errors.As(err, &bm):
 		return &exitError{code: exitModuleMissing, lines: []string{"Build of " + bm.Path + " failed for: " + bm.Kernel + " (" + bm.Arch + ")",
 			"Make sure the name and location of the generated module are correct,",

@@ -57,7 +57,12 @@ type sandbox struct {
 const fakeK = "6.1.0-fake"
 
 func newSandbox(t *testing.T, bin string) *sandbox {
-	root := t.TempDir()
+	return populateSandbox(t, bin, t.TempDir())
+}
+
+// populateSandbox makes the sandbox's trees under root, which may already
+// hold (mount points for) some of them.
+func populateSandbox(t *testing.T, bin, root string) *sandbox {
 	s := &sandbox{t: t, root: root, bin: bin}
 	etc := filepath.Join(root, "etc")
 	kdir := filepath.Join(root, "modules", fakeK)
@@ -134,7 +139,7 @@ func (s *sandbox) consistent() error {
 	var problems []string
 	for _, root := range []string{filepath.Join(s.root, "dkms"), filepath.Join(s.root, "modules"), filepath.Join(s.root, "src")} {
 		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-			if err == nil && (strings.HasPrefix(d.Name(), fileutil.TempPrefix) || strings.HasPrefix(d.Name(), ".tmp_")) {
+			if err == nil && (strings.HasPrefix(d.Name(), fileutil.TempPrefix) || strings.HasPrefix(d.Name(), ".tmp_") || strings.HasPrefix(d.Name(), tree.AsidePrefix)) {
 				problems = append(problems, "temporary name left: "+p)
 			}
 			return nil

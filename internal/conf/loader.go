@@ -30,6 +30,10 @@ type Loader struct {
 	ConfFile string
 	// Directives are the --directive options as given, NAME=value each.
 	Directives []string
+	// Cache, when set, keeps the values of non-strict reads of pure
+	// files for the next read and the next run (see Cache); nil
+	// evaluates every read.
+	Cache *Cache
 }
 
 // Request says which dkms.conf to read and in which kernel context.
@@ -105,7 +109,7 @@ func (l *Loader) Files(r Request) (main string, files []string) {
 		return main, files
 	}
 	for _, p := range OverrideFiles(l.ConfDir, r.Module, r.Version, r.Kernel, r.Arch) {
-		if isFile(p) {
+		if (l.Cache == nil || l.Cache.listed(p)) && isFile(p) {
 			files = append(files, p)
 		}
 	}
@@ -168,13 +172,20 @@ func (l *Loader) Evaluate(ctx context.Context, sc *Scope, r Request, stderr io.W
 // reference prints them. A read of the same module, version, kernel, arch
 // and resolved file as the scope's last successful read reuses its values
 // (the reference's last_mvka cache, §4.1): its notices and DIRECTIVE
-// lines are printed once, and the checks still run.
+// lines are printed once, and the checks still run. A nil sc is a scope
+// of its own that no read follows (status reads each entry so), which
+// spares resolving the file for a last read nobody compares with.
 func (l *Loader) Read(ctx context.Context, sc *Scope, r Request, out, errw io.Writer) (*Result, error) {
 	main, files := l.Files(r)
 	if !isFile(main) {
 		return nil, &MissingError{File: main}
 	}
-	key := r.Module + "/" + r.Version + "/" + r.Kernel + "/" + r.Arch + "\x00" + resolvedPath(main)
+	key := ""
+	if sc == nil {
+		sc = &Scope{}
+	} else {
+		key = r.Module + "/" + r.Version + "/" + r.Kernel + "/" + r.Arch + "\x00" + resolvedPath(main)
+	}
 	vals := sc.last.vals
 	if sc.last.key != key || vals == nil {
 		var err error
@@ -214,7 +225,7 @@ func (l *Loader) ReadAside(ctx context.Context, sc *Scope, r Request, out, errw 
 // (strict reads) and applies the --directive options.
 func (l *Loader) eval(ctx context.Context, sc *Scope, r Request, main string, files []string, out, errw io.Writer) (Values, error) {
 	var report Report
-	vals, err := Eval(ctx, files, l.Context(sc, r, errw, &report))
+	vals, err := l.evalFiles(ctx, r, files, l.Context(sc, r, errw, &report))
 	if err != nil {
 		return nil, &EvalError{File: main, Err: err}
 	}
@@ -236,6 +247,27 @@ func (l *Loader) eval(ctx context.Context, sc *Scope, r Request, main string, fi
 	}
 	sc.exported = true
 	return vals, nil
+}
+
+// evalFiles evaluates files in context c, through the Cache when there is
+// one and the read is not strict (a strict read prints deprecation
+// notices, which the cache does not keep). Only the interpreter's results
+// are kept: a conf sent to bash has its notice printed under --verbose.
+func (l *Loader) evalFiles(ctx context.Context, r Request, files []string, c Context) (Values, error) {
+	key, ok := "", false
+	if l.Cache != nil && !r.Strict {
+		key, ok = l.Cache.key(files, c)
+	}
+	if ok {
+		if v, hit := l.Cache.get(key); hit {
+			return v, nil
+		}
+	}
+	vals, err := Eval(ctx, files, c)
+	if ok && err == nil && c.Report.Engine == EngineInterp {
+		l.Cache.put(key, r.Module, r.Version, vals)
+	}
+	return vals, err
 }
 
 // Scope is what the reference's shell keeps between conf reads, which

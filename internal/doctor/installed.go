@@ -24,6 +24,12 @@ func checkManifests(l tree.Layout) []Finding {
 				Action:  "roll it back as the next dkms run would: delete the files it placed and restore what it replaced"})
 			continue
 		}
+		if unfinished(l, man) {
+			out = append(out, Finding{Kind: InterruptedInstall, Path: l.Manifest(man.Module, man.Kernel, man.Arch), kernel: man.Kernel,
+				Message: "an install or uninstall of " + mv + " on " + man.Kernel + " (" + man.Arch + ") was interrupted while it stayed installed",
+				Action:  "finish or undo it as the next dkms run would: delete the originals it set aside, or archive again those it put back"})
+			continue
+		}
 		for _, f := range man.Files {
 			if fd, ok := checkInstalledFile(man, f); ok {
 				out = append(out, fd)
@@ -31,6 +37,21 @@ func checkManifests(l tree.Layout) []Finding {
 		}
 	}
 	return out
+}
+
+// unfinished reports an installed module's run that recovery still has
+// to settle: an uninstall that began (its marker), or an install whose
+// set-aside originals were not deleted yet.
+func unfinished(l tree.Layout, man *tree.Manifest) bool {
+	if fileutil.Exists(l.UninstallMarker(man.Module, man.Kernel, man.Arch)) {
+		return true
+	}
+	for _, o := range man.Originals {
+		if fileutil.Exists(tree.Aside(o.From)) {
+			return true
+		}
+	}
+	return false
 }
 
 // checkInstalledFile compares one installed file with its manifest entry.

@@ -1,6 +1,7 @@
 package install
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -40,11 +41,29 @@ func (e *Env) Depmod(ctx context.Context, kernel string) error {
 			args = append(args, "-F", m)
 		}
 	}
-	if err := e.Runner.Run(ctx, run.Cmd{Path: "depmod", Args: args}); err != nil {
-		return fmt.Errorf("%w: %w", ErrDepmod, err)
+	dep := filepath.Join(kdir, "modules.dep")
+	before, _ := os.Stat(dep)
+	var stderr bytes.Buffer
+	if err := e.Runner.Run(ctx, run.Cmd{Path: "depmod", Args: args, Stderr: &stderr}); err != nil {
+		return fmt.Errorf("%w: %w%s", ErrDepmod, err, said(&stderr))
+	}
+	// depmod writes modules.dep to a new file and renames it into place.
+	// kmod's depmod exits 0 when it cannot write (a full or read-only
+	// file system), leaving the old maps: that is a failure too.
+	if after, err := os.Stat(dep); err != nil || (before != nil && os.SameFile(before, after)) {
+		return fmt.Errorf("%w: %s was not rewritten%s", ErrDepmod, dep, said(&stderr))
 	}
 	e.dropEmptyMaps(kdir)
 	return nil
+}
+
+// said is what depmod printed on its standard error, on lines of its own
+// after the message it ends, or "".
+func said(stderr *bytes.Buffer) string {
+	if s := strings.TrimSpace(stderr.String()); s != "" {
+		return "\n" + s
+	}
+	return ""
 }
 
 // depmodBase returns the -b argument that makes depmod read installTree as

@@ -88,7 +88,7 @@ func TestDepmodReal(t *testing.T) {
 	if err != nil || !strings.Contains(string(dep), "updates/dkms/foo.ko:") {
 		t.Fatalf("modules.dep = %q, %v", dep, err)
 	}
-	if _, err := f.e.Uninstall(t.Context(), f.req("1.0")); err != nil {
+	if _, err := uninstallNow(f.e, f.req("1.0")); err != nil {
 		t.Fatal(err)
 	}
 	if err := f.e.Depmod(t.Context(), kver); err != nil {

@@ -2,6 +2,7 @@ package install
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -138,4 +139,16 @@ func wantSame(t *testing.T, a, b string) {
 	if !fileutil.SameContent(a, b) {
 		t.Errorf("%s and %s differ", a, b)
 	}
+}
+
+// uninstallNow uninstalls req and commits at once, as a caller does when
+// its depmod succeeded.
+func uninstallNow(e *Env, req Request) (bool, error) {
+	active, p, err := e.Uninstall(context.Background(), req)
+	if p != nil {
+		if cerr := p.Commit(); err == nil {
+			err = cerr
+		}
+	}
+	return active, err
 }

@@ -130,16 +130,19 @@ func (e *Env) Install(ctx context.Context, req Request) error {
 	if err := e.writeManifest(man); err != nil {
 		return err
 	}
-	err = e.moveOriginals(man)
+	copied, err := e.moveOriginals(man)
 	if err == nil {
 		e.dropStale(ctx, man)
 		err = e.place(man, places)
 	}
+	if err == nil {
+		err = e.setAsideOriginals(copied)
+	}
+	if err == nil {
+		err = e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch))
+	}
 	if err != nil {
 		e.rollback(ctx, man)
-		return err
-	}
-	if err := e.Runner.Symlink(filepath.Join(req.Version, req.Kernel, req.Arch), l.KernelLink(req.Module, req.Kernel, req.Arch)); err != nil {
 		return err
 	}
 	e.weakModules(ctx, req, man.Files, true)

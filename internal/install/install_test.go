@@ -146,7 +146,7 @@ func TestInstallUninstall(t *testing.T) {
 	}
 
 	f.out.Reset()
-	active, err := f.e.Uninstall(t.Context(), f.req("1.0"))
+	active, err := uninstallNow(f.e, f.req("1.0"))
 	if err != nil || !active {
 		t.Fatalf("Uninstall = %v, %v", active, err)
 	}
@@ -163,7 +163,7 @@ func TestInstallUninstall(t *testing.T) {
 	wantExists(t, true, f.l.KernelDir(kver), f.l.BuiltModules("foo", "1.0", kver, arch))
 
 	f.out.Reset()
-	active, err = f.e.Uninstall(t.Context(), f.req("1.0"))
+	active, err = uninstallNow(f.e, f.req("1.0"))
 	if err != nil || active || f.out.String() != "This module version was INACTIVE for this kernel.\n" {
 		t.Errorf("second Uninstall = %v, %v, %q", active, err, f.out.String())
 	}
@@ -212,7 +212,7 @@ func TestReinstallKeepsOriginals(t *testing.T) {
 	if man == nil || len(man.Originals) != 1 || man.Originals[0].From != orig {
 		t.Fatalf("originals lost on reinstall: %+v", man)
 	}
-	if _, err := f.e.Uninstall(t.Context(), req); err != nil {
+	if _, err := uninstallNow(f.e, req); err != nil {
 		t.Fatal(err)
 	}
 	wantExists(t, true, orig)

@@ -1,10 +1,13 @@
 package install
 
 import (
+	"cmp"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/tree"
@@ -36,20 +39,44 @@ func (e *Env) archiveOriginals(req Request, places []placement, man *tree.Manife
 	return nil
 }
 
-// moveOriginals performs the archiving that archiveOriginals planned.
-func (e *Env) moveOriginals(man *tree.Manifest) error {
+// moveOriginals performs the archiving that archiveOriginals planned. An
+// original is moved by a rename. Where the dkms tree is on another file
+// system than the install tree, it is copied instead and stays in the
+// install tree until the new modules are placed (dropOriginals returns
+// the ones to remove then), so that a failure before that, a full disk
+// among others, leaves it where it was and needs no space to undo.
+func (e *Env) moveOriginals(man *tree.Manifest) (copied []tree.Original, err error) {
 	for _, o := range man.Originals {
 		if !fileutil.Exists(o.From) || fileutil.Exists(o.Archived) {
 			continue
 		}
 		fmt.Fprintf(e.Out, "Found pre-existing %s, archiving for uninstallation\n", o.From)
 		if err := e.Runner.MkdirAll(filepath.Dir(o.Archived)); err != nil {
-			return err
+			return copied, fmt.Errorf("archiving %s: %w", o.From, err)
 		}
 		if err := e.Runner.WriteFile(o.Archived+".origin", []byte(o.From+"\n"), 0o644); err != nil {
-			return err
+			return copied, fmt.Errorf("archiving %s: %w", o.From, err)
 		}
-		if err := e.Runner.Rename(o.From, o.Archived); err != nil {
+		err := e.Runner.Rename(o.From, o.Archived)
+		if errors.Is(err, syscall.EXDEV) {
+			if err = e.Runner.CopyFile(o.From, o.Archived, 0o644); err == nil {
+				copied = append(copied, o)
+			}
+		}
+		if err != nil {
+			return copied, fmt.Errorf("archiving %s: %w", o.From, err)
+		}
+	}
+	return copied, nil
+}
+
+// setAsideOriginals renames in place (tree.Aside) the originals that
+// moveOriginals archived by copying: depmod no longer sees them, and an
+// install undone puts them back with a rename, with no space needed.
+// Finish deletes them once the install is complete.
+func (e *Env) setAsideOriginals(copied []tree.Original) error {
+	for _, o := range copied {
+		if err := e.Runner.Rename(o.From, tree.Aside(o.From)); err != nil {
 			return fmt.Errorf("archiving %s: %w", o.From, err)
 		}
 	}
@@ -102,26 +129,45 @@ func ownedBy(man *tree.Manifest, path string) bool {
 	return false
 }
 
-// restoreOriginals puts archived originals back where they came from.
-func (e *Env) restoreOriginals(man *tree.Manifest, quiet bool) {
+// restoreOriginals puts the originals of an install being undone back
+// where they came from: one set aside in the install tree is renamed
+// back and its archived copy deleted; one still in place only loses its
+// archived copy; any other is moved back from the archive (a copy across
+// file systems, the only case that needs space). The first failure is
+// returned after the others were tried; an original that could not go
+// back keeps its archive and .origin note for the next attempt.
+func (e *Env) restoreOriginals(man *tree.Manifest) error {
+	var first error
 	for _, o := range man.Originals {
-		if !fileutil.Exists(o.Archived) {
+		aside := tree.Aside(o.From)
+		var err error
+		switch {
+		case fileutil.Exists(aside):
+			if err = e.Runner.Rename(aside, o.From); err == nil {
+				err = e.removeArchived(o)
+			}
+		case !fileutil.Exists(o.Archived):
 			// Already moved back by a run killed before it could
 			// delete the .origin note.
 			if fileutil.Exists(o.Archived + ".origin") {
 				e.Runner.Remove(o.Archived + ".origin")
 			}
-			continue
+		case o.SHA256 != "" && sameHash(o.From, o.SHA256):
+			err = e.removeArchived(o)
+		default:
+			if err = e.Runner.MkdirAll(filepath.Dir(o.From)); err == nil {
+				err = e.Runner.Move(o.Archived, o.From)
+			}
+			if err == nil {
+				e.Runner.Remove(o.Archived + ".origin")
+			}
 		}
-		if !quiet {
-			fmt.Fprintf(e.Out, "Restoring archived original module %s\n", o.From)
-		}
-		e.Runner.MkdirAll(filepath.Dir(o.From))
-		if err := e.Runner.Rename(o.Archived, o.From); err == nil {
-			e.Runner.Remove(o.Archived + ".origin")
+		if err != nil {
+			first = cmp.Or(first, fmt.Errorf("restoring %s: %w", o.From, err))
 		}
 	}
 	e.cleanOriginals(man.Module, man.Kernel, man.Arch)
+	return first
 }
 
 // cleanOriginals removes the empty archive directories of m on K/A.

@@ -144,7 +144,7 @@ func TestRecoverUpgrade(t *testing.T) {
 	}
 
 	// And a normal uninstall of 1.0 from there restores the original.
-	if _, err := f.e.Uninstall(t.Context(), f.req("1.0")); err != nil {
+	if _, err := uninstallNow(f.e, f.req("1.0")); err != nil {
 		t.Fatal(err)
 	}
 	wantExists(t, true, orig)
@@ -184,7 +184,7 @@ func TestUninstallLegacy(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	active, err := f.e.Uninstall(t.Context(), f.req("1.0"))
+	active, err := uninstallNow(f.e, f.req("1.0"))
 	if err != nil || !active {
 		t.Fatalf("Uninstall = %v, %v", active, err)
 	}
@@ -232,7 +232,7 @@ func TestUpgradeMovesLocation(t *testing.T) {
 	}
 	wantSame(t, f.kpath("extra/foo.ko"), src2)
 	wantExists(t, false, f.kpath("updates/dkms/foo.ko"))
-	if _, err := f.e.Uninstall(t.Context(), req2); err != nil {
+	if _, err := uninstallNow(f.e, req2); err != nil {
 		t.Fatal(err)
 	}
 	wantExists(t, false, f.kpath("updates"), f.kpath("extra"))

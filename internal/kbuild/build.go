@@ -11,10 +11,13 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/dkms-go/dkms/internal/compress"
 	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/run"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -65,7 +68,7 @@ func (b *Builder) Build(ctx context.Context, job Job) error {
 	l := b.Layout
 	dir := l.BuildDir(job.Module, job.Version)
 	if err := b.prepare(job, dir); err != nil {
-		return err
+		return &PrepareError{Err: err}
 	}
 	log := filepath.Join(dir, "make.log")
 	if err := b.compile(ctx, job, dir, log); err != nil {
@@ -78,16 +81,30 @@ func (b *Builder) Build(ctx context.Context, job Job) error {
 		}
 	}
 	if err := b.stage(ctx, job, dir); err != nil {
+		var se *StageError
+		if !errors.As(err, &se) {
+			err = &StageError{Err: err}
+		}
 		return err
 	}
 	if err := b.script(ctx, "post_build", job.PostBuild, dir, job.Overrides, log); err != nil {
 		return err
 	}
+	// The build is committed: like the reference, keeping its make.log
+	// is best effort (a full file system cannot fail a finished build).
 	final := filepath.Join(l.Built(job.Module, job.Version, job.Kernel, job.Arch), "log", "make.log")
-	if err := b.Inv.Runner.Rename(log, final); err != nil {
-		return fmt.Errorf("keeping make.log: %w", err)
+	b.Inv.Runner.Move(log, final)
+	return clearDir(b.Inv.Runner, dir)
+}
+
+// clearDir removes the build directory dir, or only what it holds when it
+// is a mount point (a build directory on a file system of its own), which
+// cannot be removed.
+func clearDir(r *run.Runner, dir string) error {
+	if err := r.RemoveAll(dir); err != nil && !errors.Is(err, syscall.EBUSY) {
+		return err
 	}
-	return b.Inv.Runner.RemoveAll(dir)
+	return nil
 }
 
 // prepare replaces the build directory with a fresh copy of the source and
@@ -98,7 +115,7 @@ func (b *Builder) prepare(job Job, dir string) error {
 	if err != nil {
 		return fmt.Errorf("resolving module source: %w", err)
 	}
-	if err := r.RemoveAll(dir); err != nil {
+	if err := clearDir(r, dir); err != nil {
 		return fmt.Errorf("cleaning build directory: %w", err)
 	}
 	if err := r.CopyTree(src, dir); err != nil {
@@ -126,9 +143,28 @@ func (b *Builder) compile(ctx context.Context, job Job, dir, log string) error {
 	}
 	err := b.Inv.Invoke(ctx, "Building module(s)", job.MakeCmd, dir, log, false)
 	if err != nil {
-		return &MakeError{Kernel: job.Kernel, Arch: job.Arch, Log: log, Err: err}
+		return &MakeError{Kernel: job.Kernel, Arch: job.Arch, Log: log, Err: err, NoSpace: noSpace(log, dir)}
 	}
 	return nil
+}
+
+// noSpace explains a make that failed for want of space: the first line
+// of its make.log that says so (the compiler names the file it could not
+// write), or, when the log could not take it, a line naming the build
+// directory if its file system is full; "" otherwise.
+func noSpace(log, dir string) string {
+	if b, err := os.ReadFile(log); err == nil {
+		for line := range strings.Lines(string(b)) {
+			if strings.Contains(line, "No space left on device") {
+				return strings.TrimSpace(line)
+			}
+		}
+	}
+	var st syscall.Statfs_t
+	if syscall.Statfs(dir, &st) == nil && (st.Bfree == 0 || st.Ffree == 0) {
+		return "No space left on device: the file system holding " + dir + " is full."
+	}
+	return ""
 }
 
 func (b *Builder) now() time.Time {
@@ -138,14 +174,25 @@ func (b *Builder) now() time.Time {
 	return time.Now()
 }
 
-// MakeError is make's failure: the reference's exit 10.
+// MakeError is make's failure: the reference's exit 10. NoSpace, when
+// set, is why: a line saying which file system was full.
 type MakeError struct {
 	Kernel, Arch, Log string
 	Err               error
+	NoSpace           string
 }
 
 func (e *MakeError) Error() string { return "make failed for " + e.Kernel + ": " + e.Err.Error() }
 func (e *MakeError) Unwrap() error { return e.Err }
+
+// PrepareError is a build directory that could not be prepared (the
+// source copied, make.log started): the build fails before make, with
+// make's status (10), where the reference's unchecked copy would have
+// made make fail.
+type PrepareError struct{ Err error }
+
+func (e *PrepareError) Error() string { return "preparing the build: " + e.Err.Error() }
+func (e *PrepareError) Unwrap() error { return e.Err }
 
 // BuiltMissingError is a module make did not produce: exit 7.
 type BuiltMissingError struct{ Path, Kernel, Arch, Log string }

@@ -52,7 +52,7 @@ func (b *Builder) stage(ctx context.Context, job Job, dir string) error {
 		return err
 	}
 	if err := r.Rename(tmp, b.Layout.Built(job.Module, job.Version, job.Kernel, job.Arch)); err != nil {
-		return &StageError{Err: err}
+		return &StageError{Err: err, Final: true}
 	}
 	return nil
 }
@@ -101,10 +101,20 @@ func (b *Builder) compressFile(ctx context.Context, src, dst string, m compress.
 	return err
 }
 
-// StageError is the final rename failing: exit 7.
-type StageError struct{ Err error }
+// StageError is a failure to finish the built modules into the tree
+// (exit 7, as the reference's "Missing module" and "final mv failed"):
+// Final is the last rename.
+type StageError struct {
+	Err   error
+	Final bool
+}
 
-func (e *StageError) Error() string { return "do_build: final mv failed: " + e.Err.Error() }
+func (e *StageError) Error() string {
+	if e.Final {
+		return "do_build: final mv failed: " + e.Err.Error()
+	}
+	return "staging the built modules: " + e.Err.Error()
+}
 func (e *StageError) Unwrap() error { return e.Err }
 
 // signFailure is the second line of the signing warning: what an external

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/kernel"
 )
 
@@ -67,6 +68,9 @@ func (a *action) background(rep Reporter, r *resolved, jobs int) *action {
 type depmods struct {
 	announce bool
 	pending  map[string]bool
+	// installs are the batch's installs, finished or taken back once
+	// their kernel's depmod has run.
+	installs []install.Request
 }
 
 // runDepmod prints "Running depmod..." and runs depmod for k, or, in a

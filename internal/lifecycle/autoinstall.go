@@ -41,8 +41,11 @@ func (s *Session) Autoinstall(ctx context.Context, req Request) error {
 	}
 	a.depmod = &depmods{announce: true, pending: map[string]bool{}}
 	err = a.autoRounds(ctx, sc, req, queue, res, k, arch)
-	if derr := a.finishDepmod(ctx); err == nil {
-		err = derr
+	if derr := a.finishDepmod(ctx); derr != nil && err == nil {
+		// Its installs were taken back (finishDepmod): a failure of the
+		// run, as the reference's per-module depmod failure is.
+		a.Rep.Fail(derr)
+		return &Error{Kind: AutoinstallFailed}
 	}
 	if err != nil {
 		return err

@@ -46,6 +46,8 @@ const (
 	PackageEmpty           // no built module to package
 	PackageFailed          // Detail: why the package could not be written
 	RemoveCancelled        // remove --rpm_safe_upgrade within the add's rpm transaction (a warning, exit 0)
+	InstallFailed          // Err: a change of the install step that failed
+	UninstallUndone        // Target, Err: depmod failed, the uninstall was taken back
 )
 
 // Error is a condition of an action that the CLI words: the reference's
@@ -56,7 +58,12 @@ type Error struct {
 	Path   string
 	Names  []string
 	Detail string
+	// Err is the cause, when there is one (a full file system, say),
+	// for errors.Is and errors.As.
+	Err error
 }
+
+func (e *Error) Unwrap() error { return e.Err }
 
 func (e *Error) Error() string {
 	parts := []string{"dkms condition", e.Target.mv(), e.Target.Kernel, e.Path, strings.Join(e.Names, " "), e.Detail}

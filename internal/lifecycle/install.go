@@ -1,7 +1,9 @@
 package lifecycle
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"io"
 
 	"github.com/dkms-go/dkms/internal/conf"
@@ -75,43 +77,79 @@ func (a *action) place(ctx context.Context, t Target, ireq install.Request, cfg 
 	inst := a.installer()
 	marker := a.Layout.DepmodMarker(t.Kernel, t.Arch)
 	if err := a.Runner.WriteFile(marker, nil, 0o644); err != nil {
-		return err
+		return installFailed(err)
 	}
 	if err := inst.Install(ctx, ireq); err != nil {
 		a.Runner.Remove(marker)
-		return err
+		return installFailed(err)
 	}
 	if err := a.writeModulesConf(t.Module, cfg.Values); err != nil {
 		a.Rep.Warn(err.Error())
 	}
 	a.runScript(ctx, t, "post_install", cfg.PostInstall)
 	if err := a.runDepmod(ctx, t.Kernel); err != nil {
-		inst.Out = io.Discard
-		inst.Uninstall(ctx, ireq)
-		a.installer().Depmod(ctx, t.Kernel)
-		a.Runner.Remove(marker)
+		a.undoInstall(ctx, ireq)
 		return err
 	}
 	if a.depmod != nil {
+		a.depmod.installs = append(a.depmod.installs, ireq)
 		return nil
 	}
+	inst.Finish(ireq)
 	return a.Runner.Remove(marker)
 }
 
+// installFailed gives a failure of the install step that the install
+// package does not word itself (a file it could not write) the
+// reference's status for a failed install.
+func installFailed(err error) error {
+	var (
+		cp *install.CopyError
+		me *install.MissingError
+	)
+	if errors.As(err, &cp) || errors.As(err, &me) || errors.Is(err, install.ErrAborted) || errors.Is(err, install.ErrDepmod) {
+		return err
+	}
+	return &Error{Kind: InstallFailed, Err: err}
+}
+
+// undoInstall takes back an install whose depmod failed (install.Undo)
+// and makes modules.dep again for the old state; when that fails too,
+// the depmod marker stays for the next run.
+func (a *action) undoInstall(ctx context.Context, ireq install.Request) {
+	inst := a.installer()
+	inst.Out = io.Discard
+	inst.Undo(ctx, ireq)
+	if inst.Depmod(ctx, ireq.Kernel) == nil {
+		a.Runner.Remove(a.Layout.DepmodMarker(ireq.Kernel, ireq.Arch))
+	}
+}
+
 // finishDepmod runs the depmods a batch deferred, once per kernel, and
-// clears their markers.
+// clears their markers. The batch's installs on a kernel whose depmod
+// fails are taken back (undoInstall), the others finished.
 func (a *action) finishDepmod(ctx context.Context) error {
-	pending := a.depmod.pending
+	batch := a.depmod
 	a.depmod = nil
-	for k := range pending {
-		if err := a.installer().Depmod(ctx, k); err != nil {
-			return err
+	var first error
+	for k := range batch.pending {
+		err := a.installer().Depmod(ctx, k)
+		for i := len(batch.installs) - 1; i >= 0; i-- {
+			if ireq := batch.installs[i]; ireq.Kernel == k && err != nil {
+				a.undoInstall(ctx, ireq)
+			} else if ireq.Kernel == k {
+				a.installer().Finish(ireq)
+			}
+		}
+		if err != nil {
+			first = cmp.Or(first, err)
+			continue
 		}
 		for _, mk := range a.Layout.DepmodMarkers(k) {
 			a.Runner.Remove(mk.Path)
 		}
 	}
-	return nil
+	return first
 }
 
 // installRequest turns a conf into the install package's request for t,

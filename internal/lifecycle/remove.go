@@ -145,7 +145,7 @@ func (a *action) doUninstall(ctx context.Context, sc *conf.Scope, t Target) erro
 	if err := a.Runner.WriteFile(marker, nil, 0o644); err != nil {
 		return err
 	}
-	wasActive, err := a.installer().Uninstall(ctx, req)
+	wasActive, p, err := a.installer().Uninstall(ctx, req)
 	if err != nil {
 		a.Runner.Remove(marker)
 		return err
@@ -154,10 +154,24 @@ func (a *action) doUninstall(ctx context.Context, sc *conf.Scope, t Target) erro
 		a.removeModulesConf(t.Module)
 	}
 	a.runScript(ctx, t, "post_remove", postRemove)
+	if a.depmod != nil && p != nil {
+		p.Commit() // a batch's one depmod comes at its end
+	}
 	if err := a.runDepmod(ctx, t.Kernel); err != nil {
-		return err // the marker stays: the next run retries depmod
+		// The old state comes back whole (no space needed); modules.dep
+		// is made again for it, or the marker stays for the next run.
+		if p != nil {
+			p.Revert()
+		}
+		if a.installer().Depmod(ctx, t.Kernel) == nil {
+			a.Runner.Remove(marker)
+		}
+		return &Error{Kind: UninstallUndone, Target: t, Err: err}
 	}
 	if a.depmod == nil {
+		if p != nil {
+			p.Commit()
+		}
 		a.Runner.Remove(marker)
 	}
 	a.dropOriginals(wasActive, t)

@@ -6,6 +6,7 @@ import (
 	"runtime"
 
 	"github.com/dkms-go/dkms/internal/conf"
+	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/status"
 )
@@ -20,7 +21,8 @@ func (s *Session) Status(ctx context.Context, m, v string, kernels []string, arc
 	if len(kernels) == 0 {
 		kernels = []string{""}
 	}
-	c := s.checker(ctx)
+	cache := conf.ReadCache(s.Layout.ConfCache())
+	c := s.checker(ctx, cache)
 	var all []status.Entry
 	for _, k := range kernels {
 		entries := status.Entries(s.Layout, m, v, k, arch)
@@ -33,29 +35,32 @@ func (s *Session) Status(ctx context.Context, m, v string, kernels []string, arc
 			all = append(all, status.Weak(s.Layout, m, v, k, arch)...)
 		}
 	}
+	cache.Save(s.Runner, s.Layout.ConfCache(), func(m, v string) bool { return fileutil.IsDir(s.Layout.Version(m, v)) })
 	return all
 }
 
 // checker is the status flag checker of the session: each entry's conf
-// is read in a scope of its own, its messages kept with the entry.
-func (s *Session) checker(ctx context.Context) *status.Checker {
+// is read in a scope of its own, through cache, its messages kept with
+// the entry.
+func (s *Session) checker(ctx context.Context, cache *conf.Cache) *status.Checker {
+	loader := *s.Loader
+	loader.Cache = cache
 	return &status.Checker{
 		Layout:  s.Layout,
 		Install: s.installer(),
 		Files: func(e *status.Entry) []string {
-			_, files := s.Loader.Files(s.confRequest(entryTarget(e), false))
+			_, files := loader.Files(s.confRequest(entryTarget(e), false))
 			return files
 		},
 		Modules: func(e *status.Entry, stderr io.Writer) ([]install.Module, bool) {
 			t := entryTarget(e)
-			cfg, err := s.Loader.Read(ctx, &conf.Scope{}, s.confRequest(t, false), s.Rep.Stdout(), stderr)
+			cfg, err := loader.Read(ctx, nil, s.confRequest(t, false), s.Rep.Stdout(), stderr)
 			if err != nil {
 				return nil, false
 			}
 			return s.installRequest(cfg.Config, t).Modules, true
 		},
 		Workers: runtime.NumCPU(),
-		Cache:   status.NewCache(),
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,7 +50,7 @@ func (s *Session) stagingDir() (string, func(), error) {
 	s.Runner.Step("mkdtemp " + filepath.Join(s.Tmp, "dkms.XXXXXX"))
 	dir, err := os.MkdirTemp(s.Tmp, "dkms.")
 	if err != nil {
-		return "", nil, &Error{Kind: NoTempDir}
+		return "", nil, &Error{Kind: NoTempDir, Err: err}
 	}
 	return dir, func() { s.Runner.RemoveAll(dir) }, nil
 }
@@ -190,7 +191,9 @@ func (a *action) extract(file, staging string) error {
 	case errors.As(err, &ee):
 		return &Error{Kind: ArchiveRefused, Path: file, Names: []string{ee.Entry, ee.Reason}}
 	case err != nil:
-		return &Error{Kind: ArchiveMalformed, Detail: err.Error()}
+		// Its file-system errors name paths inside staging.
+		err = &fs.PathError{Op: "extracting " + file + " into", Path: staging, Err: err}
+		return &Error{Kind: ArchiveMalformed, Detail: err.Error(), Err: err}
 	}
 	return nil
 }

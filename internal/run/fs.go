@@ -1,9 +1,11 @@
 package run
 
 import (
+	"errors"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 )
@@ -41,6 +43,26 @@ func (r *Runner) CopyTree(src, dst string) error {
 func (r *Runner) Rename(oldpath, newpath string) error {
 	r.Step("rename " + oldpath + " " + newpath)
 	return os.Rename(oldpath, newpath)
+}
+
+// Move renames the file oldpath to newpath like Rename; where the two are
+// on different file systems (EXDEV), it copies oldpath to newpath
+// atomically and then removes oldpath, as mv(1) does. Either way it is
+// one side effect, and a failed copy leaves oldpath as it was.
+func (r *Runner) Move(oldpath, newpath string) error {
+	r.Step("rename " + oldpath + " " + newpath)
+	err := os.Rename(oldpath, newpath)
+	if !errors.Is(err, syscall.EXDEV) {
+		return err
+	}
+	st, err := os.Lstat(oldpath)
+	if err != nil {
+		return err
+	}
+	if err := fileutil.CopyAtomic(oldpath, newpath, st.Mode().Perm()); err != nil {
+		return err
+	}
+	return os.Remove(oldpath)
 }
 
 // Remove deletes one file or empty directory; a missing one is no error.

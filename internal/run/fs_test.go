@@ -4,7 +4,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+
+	"github.com/dkms-go/dkms/internal/testenv"
 )
 
 // TestFS runs each file method on a fresh directory and checks its effect
@@ -161,5 +164,35 @@ func wantMissing(t *testing.T, p string) {
 	t.Helper()
 	if _, err := os.Lstat(p); !os.IsNotExist(err) {
 		t.Errorf("%s still exists (%v)", p, err)
+	}
+}
+
+// TestMoveAcrossFileSystems moves a file between the test's temporary
+// directory and /dev/shm (a tmpfs): where rename gives EXDEV, Move copies
+// and removes the source, as one side effect.
+func TestMoveAcrossFileSystems(t *testing.T) {
+	other, err := os.MkdirTemp("/dev/shm", "dkms-move-")
+	if err != nil {
+		testenv.Skipf(t, "no /dev/shm to move to: %v", err)
+	}
+	defer os.RemoveAll(other)
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, src, "content", 0o640)
+	var sa, sb syscall.Statfs_t
+	if syscall.Statfs(src, &sa) != nil || syscall.Statfs(other, &sb) != nil || sa.Type == sb.Type {
+		testenv.Skipf(t, "the temporary directory and /dev/shm are the same kind of file system")
+	}
+	trace := filepath.Join(t.TempDir(), "trace")
+	r := New(nil, []string{TraceEnv + "=" + trace})
+	dst := filepath.Join(other, "dst")
+	if err := r.Move(src, dst); err != nil {
+		t.Fatal(err)
+	}
+	wantFile(t, dst, "content", 0o640)
+	if _, err := os.Stat(src); !os.IsNotExist(err) {
+		t.Errorf("the source is still there: %v", err)
+	}
+	if b, _ := os.ReadFile(trace); strings.Count(string(b), "\n") != 1 {
+		t.Errorf("trace:\n%s", b)
 	}
 }

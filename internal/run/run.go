@@ -16,6 +16,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,6 +29,12 @@ import (
 // kill its own process with SIGKILL right before its n-th side effect
 // (counting from 1). Production runs never set it.
 const KillAfterEnv = "DKMS_TEST_KILL_AT"
+
+// StopAtEnv names the test-only environment variable that makes a Runner
+// stop its own process with SIGSTOP right before its n-th side effect,
+// so that a harness can change the world at that point (fill a file
+// system, make it read-only) and let it continue with SIGCONT.
+const StopAtEnv = "DKMS_TEST_STOP_AT"
 
 // TraceEnv names a test-only environment variable: when it holds a file
 // path, each side effect appends one line describing it, so a harness can
@@ -44,6 +51,7 @@ type Runner struct {
 	Env []string
 
 	killAt int64
+	stopAt int64
 	trace  string
 	steps  atomic.Int64
 	mu     sync.Mutex
@@ -58,6 +66,8 @@ func New(echo io.Writer, env []string) *Runner {
 		switch k {
 		case KillAfterEnv:
 			r.killAt, _ = strconv.ParseInt(v, 10, 64)
+		case StopAtEnv:
+			r.stopAt, _ = strconv.ParseInt(v, 10, 64)
 		case TraceEnv:
 			r.trace = v
 		}
@@ -85,6 +95,19 @@ func (r *Runner) Step(what string) {
 		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
 		select {} // the signal is on its way
 	}
+	if r.stopAt > 0 && n == r.stopAt {
+		stopSelf()
+	}
+}
+
+// stopSelf stops the process and returns once it is continued. The signal
+// goes to this very thread (tgkill), which takes it on its way back from
+// the system call: sent to the process, it could be taken by another
+// thread while this one goes on to the side effect.
+func stopSelf() {
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
+	_ = syscall.Tgkill(os.Getpid(), syscall.Gettid(), syscall.SIGSTOP)
 }
 
 // Steps reports how many side effects have been recorded so far.

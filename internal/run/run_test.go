@@ -230,18 +230,19 @@ func TestExitError(t *testing.T) {
 
 func TestNew(t *testing.T) {
 	for _, tc := range []struct {
-		env    []string
-		killAt int64
-		trace  string
+		env            []string
+		killAt, stopAt int64
+		trace          string
 	}{
-		{nil, 0, ""},
-		{[]string{KillAfterEnv + "=3", TraceEnv + "=/t"}, 3, "/t"},
-		{[]string{KillAfterEnv + "=junk"}, 0, ""},
-		{[]string{"X" + KillAfterEnv + "=3"}, 0, ""},
+		{nil, 0, 0, ""},
+		{[]string{KillAfterEnv + "=3", TraceEnv + "=/t"}, 3, 0, "/t"},
+		{[]string{KillAfterEnv + "=junk"}, 0, 0, ""},
+		{[]string{"X" + KillAfterEnv + "=3"}, 0, 0, ""},
+		{[]string{StopAtEnv + "=5"}, 0, 5, ""},
 	} {
 		r := New(nil, tc.env)
-		if r.killAt != tc.killAt || r.trace != tc.trace {
-			t.Errorf("New(%q): killAt %d trace %q, want %d %q", tc.env, r.killAt, r.trace, tc.killAt, tc.trace)
+		if r.killAt != tc.killAt || r.stopAt != tc.stopAt || r.trace != tc.trace {
+			t.Errorf("New(%q): killAt %d stopAt %d trace %q, want %d %d %q", tc.env, r.killAt, r.stopAt, r.trace, tc.killAt, tc.stopAt, tc.trace)
 		}
 	}
 }

@@ -15,8 +15,7 @@ import (
 // Checker computes the flags of built and installed entries. Each may
 // need its dkms.conf evaluated (when its build has no current build
 // record), so entries are checked on several workers; a Checker is safe
-// for that, and its Cache shares one evaluation of a kernel-independent
-// conf among the kernels of a module version.
+// for that, and Modules must be too.
 type Checker struct {
 	Layout tree.Layout
 	// Install finds where a module without manifest is installed
@@ -26,13 +25,12 @@ type Checker struct {
 	Files func(e *Entry) []string
 	// Modules evaluates e's dkms.conf and returns its dest modules,
 	// writing what the evaluation prints to stderr; false when the conf
-	// cannot be read.
+	// cannot be read. It may answer from a cache of evaluations
+	// (conf.Cache), which the first entry of each version fills for the
+	// others (checkOrder).
 	Modules func(e *Entry, stderr io.Writer) ([]install.Module, bool)
 	// Workers is how many entries are checked at once (at least 1).
 	Workers int
-	// Cache is shared by every Flag call of the Checker; NewCache makes
-	// one. Nil evaluates every entry.
-	Cache *Cache
 }
 
 // Flag fills the flags of every built or installed entry and, in Stderr,
@@ -62,8 +60,8 @@ func (c *Checker) Flag(entries []Entry) {
 
 // checkOrder lists the entries to check: first one entry of each module
 // version, then the rest. The others mostly reuse the first one's
-// dkms.conf evaluation (Cache), and this order keeps the workers from
-// waiting on each other for it.
+// dkms.conf evaluation (a kernel-independent conf is cached once for all
+// kernels), and this order has it cached before they ask.
 func checkOrder(entries []Entry) []int {
 	seen := map[string]bool{}
 	var first, later []int
@@ -126,8 +124,7 @@ func (c *Checker) rollingBack(e *Entry) bool {
 }
 
 // modules returns e's dest modules: from its build record when the conf
-// files are the ones it was built from, else by evaluating its dkms.conf
-// (through the Cache).
+// files are the ones it was built from, else from its dkms.conf.
 func (c *Checker) modules(e *Entry, stderr io.Writer) ([]install.Module, bool) {
 	files := c.Files(e)
 	if rec := c.Layout.ReadBuildRecord(e.Module, e.Version, e.Kernel, e.Arch); rec != nil && rec.ConfHash != "" && rec.ConfHash == conf.HashFiles(files) {
@@ -137,7 +134,7 @@ func (c *Checker) modules(e *Entry, stderr io.Writer) ([]install.Module, bool) {
 		}
 		return mods, true
 	}
-	return c.Cache.modules(files, func() ([]install.Module, bool) { return c.Modules(e, stderr) })
+	return c.Modules(e, stderr)
 }
 
 // manifestPath finds the installed path of a module file by its name.

@@ -11,10 +11,12 @@
 // the manifests (DT/<m>/.manifest-<K>-<A>.json), the build records
 // (DT/m/v/K/A/.dkms-build.json), the failure records
 // (DT/m/v/.last-failure-K-A), the ldtarball marker
-// (DT/.ldtarball-pending-m-v) and the temporary names of fileutil.TempPrefix,
-// which Temporaries finds for recovery and doctor. Every record is written
-// through the run.Runner; the build and .dep_ records are staged with the
-// build and committed by the same rename.
+// (DT/.ldtarball-pending-m-v), the conf cache (DT/.dkms-conf-cache.json),
+// the set-aside names of Aside (which install recovery handles) and the
+// temporary names of fileutil.TempPrefix, which Temporaries finds for
+// recovery and doctor. Every record is written through the run.Runner;
+// the build and .dep_ records are staged with the build and committed by
+// the same rename.
 package tree
 
 import (
@@ -79,6 +81,23 @@ func (l Layout) WeakUpdates(k string) string { return filepath.Join(l.KernelDir(
 
 // LockFile returns the lock that serialises mutating runs on the tree.
 func (l Layout) LockFile() string { return filepath.Join(l.DKMS, ".dkms.lock") }
+
+// AsidePrefix starts the name a file gets while it is set aside: an
+// install's original module or an uninstall's module file (and kernel
+// link) renamed in place until depmod has run, so that a failure can put
+// them back with a rename, without needing space. The name ends in "~"
+// so depmod, which indexes *.ko files, never lists it.
+const AsidePrefix = ".dkms-aside-"
+
+// Aside returns the set-aside name of path, in the same directory.
+func Aside(path string) string {
+	return filepath.Join(filepath.Dir(path), AsidePrefix+filepath.Base(path)+"~")
+}
+
+// ConfCache returns DT/.dkms-conf-cache.json, where status keeps the
+// values of dkms.conf files it evaluated (conf.Cache). Ours only: the
+// reference never reads it and, being a dot file, never lists it.
+func (l Layout) ConfCache() string { return filepath.Join(l.DKMS, ".dkms-conf-cache.json") }
 
 // ErrBadName is returned for a module, version, kernel or arch name that
 // could escape the tree ("..", a slash where none belongs, a NUL).

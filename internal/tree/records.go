@@ -165,3 +165,11 @@ func (l Layout) DepmodMarkers(kernel string) []Marker {
 func (l Layout) LoadMarker(m, v string) string {
 	return filepath.Join(l.DKMS, ".ldtarball-pending-"+m+"-"+v)
 }
+
+// UninstallMarker returns DT/m/.uninstalling-K-A, which marks an
+// uninstall of m on K/A that has begun putting originals back while the
+// module is still installed. The next run's recovery takes those
+// originals out again when it finds the module still installed.
+func (l Layout) UninstallMarker(m, k, a string) string {
+	return filepath.Join(l.Module(m), ".uninstalling-"+k+"-"+a)
+}
