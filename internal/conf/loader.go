@@ -141,6 +141,12 @@ func (l *Loader) Environ(sc *Scope) []string {
 	return env
 }
 
+// Getenv returns name's value in the environment of scope sc (Environ),
+// the last assignment winning as in the environment commands get.
+func (l *Loader) Getenv(sc *Scope, name string) string {
+	return envValue(l.Environ(sc), name)
+}
+
 // ValidDirectives are the usable --directive options, NAME=value each, in
 // order; the others are ignored, as by the reference. They are exported
 // to make and to the scripts.

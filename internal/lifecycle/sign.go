@@ -205,24 +205,13 @@ func (s *Session) shimKeys(ctx context.Context, kp KeyPair) bool {
 // system root, the environment of scope sc and, when building, kernel
 // t's configured key and source dir.
 func (s *Session) keyFacts(sc *conf.Scope, t *kernel.Target) distro.KeyFacts {
-	env := s.Loader.Environ(sc)
-	f := distro.KeyFacts{Root: s.SysRoot, Getenv: func(name string) string { return lookupEnv(env, name) }}
+	f := distro.KeyFacts{Root: s.SysRoot, Getenv: func(name string) string { return s.Loader.Getenv(sc, name) }}
 	if t != nil && t.Config != nil {
 		f.ConfigKey, f.SourceDir = t.Config.SigKey(), t.SourceDir
 	}
 	return f
 }
 
-// lookupEnv returns name's value in env, the last assignment winning as
-// in the environment commands get.
-func lookupEnv(env []string, name string) string {
-	for i := len(env) - 1; i >= 0; i-- {
-		if k, v, ok := strings.Cut(env[i], "="); ok && k == name {
-			return v
-		}
-	}
-	return ""
-}
 
 func executableFile(p string) bool {
 	st, err := os.Stat(p)
