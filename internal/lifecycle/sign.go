@@ -212,7 +212,6 @@ func (s *Session) keyFacts(sc *conf.Scope, t *kernel.Target) distro.KeyFacts {
 	return f
 }
 
-
 func executableFile(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0
