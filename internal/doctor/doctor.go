@@ -102,16 +102,6 @@ func isLink(path string) bool {
 	return err == nil && fi.Mode()&os.ModeSymlink != 0
 }
 
-// isModuleFile reports whether name is a kernel module file dkms makes.
-func isModuleFile(name string) bool {
-	for _, s := range []string{".ko", ".ko.gz", ".ko.xz", ".ko.zst"} {
-		if strings.HasSuffix(name, s) && len(name) > len(s) {
-			return true
-		}
-	}
-	return false
-}
-
 // under reports whether path lies strictly inside dir, lexically.
 func under(path, dir string) bool {
 	rel, err := filepath.Rel(dir, path)

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
+	"github.com/dkms-go/dkms/internal/install"
 	"github.com/dkms-go/dkms/internal/tree"
 )
 
@@ -219,7 +220,7 @@ func builtIndex(l tree.Layout, k string) map[string][]built {
 				dir := l.BuiltModules(m, v, k, ka.Arch)
 				ents, _ := os.ReadDir(dir)
 				for _, e := range ents {
-					if isModuleFile(e.Name()) {
+					if install.IsModuleFile(e.Name()) {
 						idx[e.Name()] = append(idx[e.Name()], built{m, v, ka.Arch, filepath.Join(dir, e.Name())})
 					}
 				}
@@ -240,7 +241,7 @@ func moduleFiles(kdir string, locations []string) []string {
 				return nil
 			case strings.HasPrefix(d.Name(), fileutil.TempPrefix) && d.IsDir():
 				return filepath.SkipDir
-			case !d.IsDir() && isModuleFile(d.Name()) && !strings.HasPrefix(d.Name(), "."):
+			case !d.IsDir() && install.IsModuleFile(d.Name()) && !strings.HasPrefix(d.Name(), "."):
 				seen[p] = true
 			}
 			return nil

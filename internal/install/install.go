@@ -240,6 +240,17 @@ func (e *Env) location(raw string) string {
 // Suffixes are the module file endings dkms knows, plain first.
 var Suffixes = []string{".ko", ".ko.gz", ".ko.xz", ".ko.zst"}
 
+// IsModuleFile reports whether name is a kernel module file: a name
+// with one of Suffixes after it.
+func IsModuleFile(name string) bool {
+	for _, s := range Suffixes {
+		if strings.HasSuffix(name, s) && len(name) > len(s) {
+			return true
+		}
+	}
+	return false
+}
+
 // FindModule returns dir/name.ko or its compressed form, plain first, or
 // "" when none exists.
 func FindModule(dir, name string) string {

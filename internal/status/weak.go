@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 
 	"github.com/dkms-go/dkms/internal/fileutil"
 	"github.com/dkms-go/dkms/internal/install"
@@ -122,18 +121,9 @@ func allLinked(l tree.Layout, s *weakSet) bool {
 		return false
 	}
 	for _, e := range ents {
-		if isModuleFile(e.Name()) && !s.names[e.Name()] {
+		if install.IsModuleFile(e.Name()) && !s.names[e.Name()] {
 			return false
 		}
 	}
 	return true
-}
-
-func isModuleFile(name string) bool {
-	for _, s := range install.Suffixes {
-		if strings.HasSuffix(name, s) {
-			return true
-		}
-	}
-	return false
 }
