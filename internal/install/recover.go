@@ -136,12 +136,9 @@ func (e *Env) Finish(req Request) error {
 // module aside had done: the originals it put back (Pending.putBack) go
 // back into the archive, or, where they were copied, the copy goes.
 func (e *Env) takeBackOriginals(man *tree.Manifest) {
-	ours := map[string]bool{}
-	for _, f := range man.Files {
-		ours[f.Path] = true
-	}
-	for _, o := range man.Originals {
-		if ours[o.From] || o.SHA256 == "" || !sameHash(o.From, o.SHA256) {
+	before, _ := splitOriginals(man) // the others were never put back
+	for _, o := range before {
+		if o.SHA256 == "" || !sameHash(o.From, o.SHA256) {
 			continue
 		}
 		if fileutil.Exists(o.Archived) {
