@@ -186,8 +186,8 @@ func (s *Session) signingKeys(ctx context.Context, fw map[string]string, facts d
 // what it leaves is checked next, and a missing pair is then generated
 // natively. It reports false when the tool is not on PATH.
 func (s *Session) shimKeys(ctx context.Context, kp KeyPair) bool {
-	tool, err := exec.LookPath("update-secureboot-policy")
-	if err != nil {
+	const tool = "update-secureboot-policy"
+	if !s.has(tool) {
 		s.Rep.Say("Binary update-secureboot-policy not found, modules won't be signed")
 		return false
 	}
